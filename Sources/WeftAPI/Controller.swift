@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import WeftModel
+import WeftReconciler
+import WeftStore
+import WeftSystem
+
+/// The running controller: store, the current desired-state snapshot, reconcilers,
+/// credentials, host facts and background services. Handlers get it by reference.
+public final class Controller: Sendable {
+    public let store: Store
+    public let options: ControllerOptions
+    public let reconciler: ReconcileService
+    public let verifier: CredentialVerifier
+    public let facts: HostFactsCache
+    public let restart: RestartSwitch
+    public let keysets: KeysetService
+    public let transfers: KeysetTransferGate
+    public let startedAt = Store.now()
+    public let logger: Logger
+    private let state: Mutex<DesiredState>
+
+    public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
+                inventory: any LinkInventory, logger: Logger) throws {
+        self.store = store
+        self.options = options
+        self.logger = logger
+        reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)
+        verifier = try CredentialVerifier(store: store)
+        facts = HostFactsCache(inventory: inventory, options: options)
+        restart = RestartSwitch(logger: logger)
+        state = Mutex(try store.desiredState())
+        transfers = KeysetTransferGate(store: store)
+        keysets = KeysetService(store: store, logger: logger)
+        keysets.onInstalled { [weak self] in
+            self?.refresh()
+            self?.reconciler.wake()
+        }
+    }
+
+    /// The current desired state (an immutable snapshot).
+    public var snapshot: DesiredState { state.withLock { $0 } }
+
+    /// One API write: a transaction that bumps the generation and records an audit row,
+    /// then a fresh snapshot and a reconcile wake-up. A throwing body changes nothing.
+    @discardableResult
+    public func commit<T>(_ principal: String?, _ action: String, detail: String = "", _ body: (Database) throws -> T) throws -> T {
+        let result = try store.write(actor: principal ?? "system", action: action, detail: detail, body)
+        refresh()
+        reconciler.wake()
+        return result.value
+    }
+
+    /// Re-reads the snapshot from the store.
+    public func refresh() {
+        if let fresh = try? store.desiredState() {
+            state.withLock { $0 = fresh }
+        }
+    }
+}
+

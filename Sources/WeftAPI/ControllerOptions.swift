@@ -1,0 +1,24 @@
+import WeftModel
+
+/// How this controller instance was started (from the command line).
+public struct ControllerOptions: Sendable {
+    public var dataDirectory: String
+    public var host: String
+    public var port: Int
+    public var privateIP: IPv4Address?
+    public var publicIP: IPv4Address?
+    public var uplink: String?
+    /// False with `--no-apply`: API and planning only, the OS is never touched.
+    public var apply: Bool
+
+    public init(dataDirectory: String, host: String = "0.0.0.0", port: Int = 8000, privateIP: IPv4Address? = nil,
+                publicIP: IPv4Address? = nil, uplink: String? = nil, apply: Bool = true) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.privateIP = privateIP
+        self.publicIP = publicIP
+        self.uplink = uplink
+        self.apply = apply
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import WeftModel
+import WeftStore
+
+/// `GET/PUT /api/keyset`, and the controller-to-controller transfer under `/weft/v1`
+/// (not part of the VNS3 API; authenticated by the topology token alone).
+struct KeysetRoutes {
+    let controller: Controller
+
+    func register(_ api: RouterGroup<WeftRequestContext>) {
+        api.get("keyset") { _, _ in
+            let state = controller.snapshot
+            guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
+            return Reply.ok(status(state))
+        }
+        api.put("keyset") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/keyset",
+                                                     known: ["token", "source", "topology_name", "sealed_network"])
+            guard let token = try body.string("token", required: true), !token.isEmpty else {
+                throw APIError.argument("Field \"token\" must not be empty")
+            }
+            guard token.count <= 1024 else { throw APIError.argument("Field \"token\" is longer than 1024 characters") }
+            try body.unsupported("sealed_network", default: false, reason: "sealed networks are not implemented")
+            let source = try body.string("source").map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+            if let source { try Self.checkSource(source) }
+            let topologyName = try body.string("topology_name").map { try ConfigRoutes.checkName($0, field: "topology_name") }
+            let state = controller.snapshot
+            guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
+            guard let topology = state.topology else {
+                throw APIError(.badRequest, "LicenseError", "The licence parameters must be accepted first (must be licensed and finalized).")
+            }
+            let actor = context.principal ?? "api"
+            let job: KeysetService.Job = source.map { .fetch(source: $0, token: token, actor: actor) }
+                ?? .generate(token: token, topology: topology, topologyName: topologyName ?? state.controller.topologyName, actor: actor)
+            let startedAt: Int
+            switch controller.keysets.start(job) {
+            case .success(let time): startedAt = time
+            case .failure(.inProgress): throw APIError(.badRequest, "KeysetInProgress", "Keyset setup in progress.")
+            case .failure(.exists): throw APIError(.badRequest, "KeysetExists", "Keyset already exists.")
+            }
+            if let topologyName, topologyName != state.controller.topologyName {
+                var settings = state.controller
+                settings.topologyName = topologyName
+                try controller.commit(context.principal, "config.update") { db in try Store.set(.controller, settings, in: db) }
+            }
+            var payload = status(controller.snapshot)
+            if case .object(var object) = payload {
+                object["started_at_i"] = .int(startedAt)
+                payload = .object(object)
+            }
+            return Reply.ok(payload)
+        }
+    }
+
+    func status(_ state: DesiredState) -> JSONValue {
+        let progress = controller.keysets.progress
+        var object: JSONObject = ["keyset_present": .bool(state.keyset != nil), "in_progress": .bool(progress.inProgress)]
+        if let keyset = state.keyset {
+            object["created_at"] = .string(Timestamps.iso8601(keyset.createdAt))
+            object["created_at_i"] = .int(keyset.createdAt)
+            object["checksum"] = .string(keyset.checksum)
+            object["uuid"] = .string(keyset.uuid)
+            object["clients"] = .int(keyset.clientCount)
+            object["source"] = .string(keyset.source.isEmpty ? "generated" : keyset.source)
+        } else if let error = progress.lastError {
+            object["last_error"] = .string(error)
+        }
+        if let started = progress.startedAt { object["started_at_i"] = .int(started) }
+        return .object(object)
+    }
+
+    /// A host name or IPv4 address, optionally with a port.
+    static func checkSource(_ source: String) throws {
+        var host = Substring(source)
+        for prefix in ["https://", "http://"] where host.hasPrefix(prefix) { host = host.dropFirst(prefix.count) }
+        if let colon = host.lastIndex(of: ":") {
+            guard let port = Int(host[host.index(after: colon)...]), (1...65535).contains(port) else {
+                throw APIError.argument("Field \"source\": invalid port in \"\(source)\"")
+            }
+            host = host[..<colon]
+        }
+        let valid = !host.isEmpty && host.count <= 253
+            && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        guard valid else { throw APIError.argument("Field \"source\": \"\(source)\" is not a host name or IPv4 address") }
+    }
+
+    func registerTransfer(_ router: Router<WeftRequestContext>) {
+        let gate = controller.transfers
+        router.post("weft/v1/keyset/challenge") { _, _ in
+            let (nonce, salt) = try gate.challenge()
+            return Reply.ok(["nonce": .string(Data(nonce).base64EncodedString()), "salt": .string(Data(salt).base64EncodedString())])
+        }
+        router.post("weft/v1/keyset/transfer") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /weft/v1/keyset/transfer",
+                                                     known: ["nonce", "cnonce", "proof"])
+            guard let nonce = try body.string("nonce", required: true).flatMap({ Data(base64Encoded: $0) }),
+                  let clientNonce = try body.string("cnonce", required: true).flatMap({ Data(base64Encoded: $0) }),
+                  let proof = try body.string("proof", required: true).flatMap({ Data(base64Encoded: $0) }) else {
+                throw APIError.argument("nonce, cnonce and proof must be base64")
+            }
+            let (serverProof, sealed) = try gate.transfer(nonce: Array(nonce), clientNonce: Array(clientNonce), proof: Array(proof))
+            controller.logger.notice("keyset sent to a peer controller", metadata: ["peer": "\(context.remoteIP)"])
+            return Reply.ok(["proof": .string(Data(serverProof).base64EncodedString()), "sealed": .string(Data(sealed).base64EncodedString())])
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Crypto
+import Hummingbird
+import WeftModel
+import WeftStore
+
+/// Licensing, which in Weft only defines the topology: `PUT/GET /api/license`,
+/// `PUT /api/license/parameters` (then the controller restarts, as VNS3 reboots).
+struct LicenseRoutes {
+    let controller: Controller
+    static let mustBeLicensed = APIError(.badRequest, "LicenseError", "Must be licensed first.")
+
+    func register(_ api: RouterGroup<WeftRequestContext>) {
+        api.put("license") { request, context in
+            let bytes = try await RequestFields.rawBody(request, context: context)
+            guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {
+                throw APIError.argument("The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
+            }
+            if controller.snapshot.license?.finalized == true {
+                throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
+            }
+            let sha1 = Insecure.SHA1.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
+            try controller.commit(context.principal, "license.upload", detail: "sha1 \(sha1)") { db in try Store.set(.license, license, in: db) }
+            return Reply.ok([
+                "license": "accepted", "finalized": false, "license_present": true,
+                "capabilities": Present.capabilities, "default_topology": Present.topology(.default),
+            ])
+        }
+        api.get("license") { _, _ in
+            guard let license = controller.snapshot.license else { throw Self.mustBeLicensed }
+            let topology = license.topology ?? .default
+            return Reply.ok([
+                "license_present": true,
+                "finalized": .bool(license.finalized),
+                "sha1_checksum": .string(license.sha1),
+                "uploaded_at": .string(Timestamps.vns3(license.uploadedAt)),
+                "uploaded_at_i": .int(license.uploadedAt),
+                "topology": Present.topology(topology),
+                "capabilities": Present.capabilities,
+                "container_details": ["containers_run_count": 0, "containers_image_count": 0],
+                "custom_addressing": .bool(topology != .default),
+            ])
+        }
+        api.put("license/parameters") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/license/parameters",
+                                                     known: ["subnet", "managers", "asns", "clients", "my_manager_vip", "default"])
+            guard var license = controller.snapshot.license else { throw Self.mustBeLicensed }
+            guard !license.finalized else {
+                throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
+            }
+            let useDefault = try body.bool("default") ?? false
+            let topology: Topology
+            if useDefault {
+                for field in ["subnet", "managers", "asns", "clients", "my_manager_vip"] where body.has(field) {
+                    throw APIError.argument("Field \"\(field)\" conflicts with \"default\": true (the default topology is fixed)")
+                }
+                topology = .default
+            } else {
+                do {
+                    topology = try Topology.fromParameters(subnet: try body.string("subnet"), managers: try body.string("managers"),
+                                                           asns: try body.string("asns"), clients: try body.string("clients"),
+                                                           managerVIP: try body.string("my_manager_vip"))
+                } catch let error as ValidationError {
+                    throw APIError.from(error)
+                }
+            }
+            license.topology = topology
+            license.finalizedAt = Store.now()
+            try controller.commit(context.principal, "license.parameters", detail: "subnet \(topology.subnet), \(topology.managers.count) controllers, \(topology.clients.count) clients") { db in
+                try Store.set(.license, license, in: db)
+            }
+            controller.restart.request(reason: "licence parameters accepted")
+            return Reply.ok([
+                "license": "accepted", "finalized": true,
+                "parameters": [
+                    "subnet": .string(topology.subnet.description),
+                    "managers": .array(topology.managers.map { .string($0.description) }),
+                    "clients": .array(topology.clients.map { .string($0.description) }),
+                    "asns": .array(topology.asns.map { .int($0) }),
+                    "my_manager_vip": .optional(topology.managerVIP?.description),
+                ],
+            ])
+        }
+    }
+}

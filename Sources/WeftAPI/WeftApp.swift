@@ -1,0 +1,38 @@
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import WeftStore
+
+/// Builds the HTTPS application: middlewares first (errors, auth), then every route.
+public enum WeftApp {
+    public static func router(controller: Controller) -> Router<WeftRequestContext> {
+        let router = Router(context: WeftRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(verifier: controller.verifier))
+        let api = router.group("api")
+        ConfigRoutes(controller: controller).register(api)
+        LicenseRoutes(controller: controller).register(api)
+        let keysets = KeysetRoutes(controller: controller)
+        keysets.register(api)
+        keysets.registerTransfer(router)
+        PeeringRoutes(controller: controller).register(api)
+        AccessRoutes(controller: controller).register(api)
+        StatusRoutes(controller: controller).register(api)
+        InterfaceRoutes(controller: controller).register(api)
+        ServerRoutes(controller: controller).register(api)
+        return router
+    }
+
+    public static func application(controller: Controller, certificate: ServerCertificate.Files, logger: Logger) throws -> some ApplicationProtocol {
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem)))
+        return Application(
+            router: router(controller: controller),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(controller.options.host, port: controller.options.port), serverName: nil),
+            logger: logger)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeftStore
+
+/// Runs every subsystem reconciler from the store's desired state: at start (so a crash
+/// or reboot loses nothing), whenever the API commits a change, and periodically to
+/// repair drift. One pass at a time; wake-ups during a pass coalesce into one more pass.
+public final class ReconcileService: Service, Sendable {
+    let store: Store
+    let subsystems: [any SubsystemReconciler]
+    public let board: StatusBoard
+    let logger: Logger
+    let interval: Duration
+    private let wakes: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init(store: Store, subsystems: [any SubsystemReconciler], applying: Bool, interval: Duration = .seconds(30), logger: Logger) {
+        self.store = store
+        self.subsystems = subsystems
+        self.board = StatusBoard(subsystems: subsystems.map(\.name), applying: applying)
+        self.logger = logger
+        self.interval = interval
+        (wakes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a pass soon (non-blocking; coalesces).
+    public func wake() { continuation.yield() }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [interval, continuation] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        continuation.yield()
+                    }
+                }
+                await self.pass()
+                for await _ in self.wakes {
+                    await self.pass()
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.continuation.finish()
+        }
+    }
+
+    /// One reconcile pass over all subsystems. Public for tests.
+    public func pass() async {
+        let desired: DesiredState
+        do {
+            desired = try store.desiredState()
+        } catch {
+            logger.error("cannot read desired state", metadata: ["error": "\(error)"])
+            return
+        }
+        for subsystem in subsystems {
+            var status = board.status(subsystem.name) ?? SubsystemStatus(name: subsystem.name)
+            status.desiredGeneration = desired.generation
+            status.updatedAt = Int(Date().timeIntervalSince1970)
+            do {
+                let changes = try await subsystem.reconcile(desired, apply: board.applying)
+                status.state = board.applying ? .ok : .planned
+                if board.applying { status.appliedGeneration = desired.generation }
+                status.message = board.applying ? (changes.isEmpty ? "in sync" : "applied \(changes.count) change(s)")
+                    : "--no-apply: \(changes.count) change(s) planned, nothing touched"
+                if !changes.isEmpty || !board.applying { status.lastChanges = changes.map(\.summary) }
+                if !changes.isEmpty {
+                    logger.info("reconciled", metadata: ["reconcile.subsystem": "\(subsystem.name)",
+                                                         "reconcile.generation": "\(desired.generation)",
+                                                         "reconcile.changes": "\(changes.map(\.summary))",
+                                                         "reconcile.applied": "\(board.applying)"])
+                }
+            } catch {
+                status.state = .error
+                status.message = "\(error)"
+                logger.error("reconcile failed", metadata: ["reconcile.subsystem": "\(subsystem.name)", "error": "\(error)"])
+            }
+            board.update(status)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import WeftStore
+
+/// The reconciler contract (after tailscale's `Router.Set`): callable repeatedly with the
+/// same input, returns early with no changes, adds before it deletes, keeps the last good
+/// state on failure, checks with the tool before applying.
+public protocol SubsystemReconciler: Sendable {
+    var name: String { get }
+    /// Plans from `desired`; with `apply`, applies the plan and reads the result back.
+    /// Throws when applying or verifying fails.
+    func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change]
+}

@@ -1,0 +1,40 @@
+import GRDB
+import WeftModel
+
+/// An immutable snapshot of everything the controller should be, read in one
+/// transaction with the generation it corresponds to. Reconcilers and read-mostly API
+/// handlers work from this; it is swapped atomically after each write.
+public struct DesiredState: Sendable, Equatable {
+    public var generation: Int
+    public var controller: ControllerSettings
+    public var license: LicenseState?
+    public var peering: PeeringSelf
+    public var keyset: KeysetSummary?
+    public var host: HostSettings
+
+    public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
+                peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init()) {
+        self.generation = generation
+        self.controller = controller
+        self.license = license
+        self.peering = peering
+        self.keyset = keyset
+        self.host = host
+    }
+
+    public var topology: Topology? { license?.topology }
+    public var licensed: Bool { license != nil }
+}
+
+extension Store {
+    public func desiredState() throws -> DesiredState {
+        try read { db in
+            DesiredState(
+                generation: try Int.fetchOne(db, sql: "SELECT value FROM generation WHERE id = 1") ?? 0,
+                controller: try Store.get(.controller, in: db) ?? .init(),
+                license: try Store.get(.license, in: db),
+                peering: try Store.get(.peering, in: db) ?? .init(),
+                keyset: try Store.keysetSummary(in: db))
+        }
+    }
+}

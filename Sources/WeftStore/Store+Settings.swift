@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import WeftModel
+
+/// Typed keys for the settings table (one JSON document per concern).
+public struct SettingKey<Value: Codable & Sendable>: Sendable {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+}
+
+extension SettingKey {
+    public static var controller: SettingKey<ControllerSettings> { .init("controller") }
+    public static var license: SettingKey<LicenseState> { .init("license") }
+    public static var peering: SettingKey<PeeringSelf> { .init("peering") }
+}
+
+extension Store {
+    public static func get<V>(_ key: SettingKey<V>, in db: Database) throws -> V? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key.name]) else {
+            return nil
+        }
+        do {
+            return try JSONDecoder().decode(V.self, from: data)
+        } catch {
+            throw StoreError.corrupt("setting \(key.name) does not decode: \(error)")
+        }
+    }
+
+    public static func set<V>(_ key: SettingKey<V>, _ value: V, in db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
+        try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key.name, data])
+    }
+
+    public func get<V>(_ key: SettingKey<V>) throws -> V? {
+        try read { db in try Store.get(key, in: db) }
+    }
+}
+
+/// Whether the web UI is enabled (`PUT /api/admin_ui`).
+public struct AdminUISettings: Sendable, Equatable, Codable {
+    public var enabled: Bool
+    public init(enabled: Bool = true) { self.enabled = enabled }
+}
+
+extension SettingKey {
+    public static var adminUI: SettingKey<AdminUISettings> { .init("admin_ui") }
+}

@@ -1,0 +1,24 @@
+/// iptables through `iptables-save` / `iptables-restore --noflush`: a payload that declares
+/// `:CHAIN - [0:0]` replaces exactly that chain, atomically, leaving all others alone.
+public protocol Netfilter: Sendable {
+    /// `iptables-save -t TABLE` output.
+    func save(table: String) async throws -> String
+    /// Checks (`--test`) and then applies one restore payload. Nothing is applied when
+    /// the check fails.
+    func restore(_ payload: String) async throws
+}
+
+public struct IptablesNetfilter: Netfilter {
+    let runner: any CommandRunner
+
+    public init(runner: any CommandRunner = ProcessRunner()) { self.runner = runner }
+
+    public func save(table: String) async throws -> String {
+        try await runner.check(["iptables-save", "-t", table])
+    }
+
+    public func restore(_ payload: String) async throws {
+        try await runner.check(["iptables-restore", "--noflush", "--test", "-w", "5"], stdin: payload)
+        try await runner.check(["iptables-restore", "--noflush", "-w", "5"], stdin: payload)
+    }
+}

@@ -1,0 +1,78 @@
+import WeftModel
+import Synchronization
+import WeftSystem
+
+/// Models iptables *state*: tables → chains → rules, with `--noflush` restore semantics
+/// (a declared chain is emptied and refilled; undeclared chains are untouched; a payload
+/// that fails the check changes nothing).
+public final class FakeNetfilter: Netfilter {
+    public struct Chain: Equatable, Sendable {
+        public var policy: String
+        public var rules: [String]
+    }
+
+    private let state: Mutex<[String: [String: Chain]]>
+    private let restores = Atomic<Int>(0)
+    /// Rules containing this text make the `--test` check fail (to exercise failure paths).
+    public let rejectRulesContaining: String?
+
+    public init(rejectRulesContaining: String? = nil) {
+        self.rejectRulesContaining = rejectRulesContaining
+        let builtin: [String: [String]] = [
+            "filter": ["INPUT", "FORWARD", "OUTPUT"],
+            "nat": ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+            "mangle": ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+        ]
+        state = Mutex(builtin.mapValues { names in
+            Dictionary(uniqueKeysWithValues: names.map { ($0, Chain(policy: "ACCEPT", rules: [])) })
+        })
+    }
+
+    public var restoreCount: Int { restores.load(ordering: .relaxed) }
+
+    public func chains(table: String) -> [String: Chain] { state.withLock { $0[table] ?? [:] } }
+
+    public func save(table: String) async throws -> String {
+        let chains = self.chains(table: table)
+        var lines = ["*\(table)"]
+        for name in chains.keys.sorted() { lines.append(":\(name) \(chains[name]!.policy) [0:0]") }
+        for name in chains.keys.sorted() { lines += chains[name]!.rules.map { "-A \(name) \($0)" } }
+        lines.append("COMMIT")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func restore(_ payload: String) async throws {
+        var next = state.withLock { $0 }
+        var table: String?
+        for raw in payload.split(separator: "\n") {
+            let line = raw.trimmed
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("*") { table = String(line.dropFirst()); continue }
+            if line == "COMMIT" { table = nil; continue }
+            guard let table else { throw SystemError.command(["iptables-restore"], status: 2, stderr: "line outside a table: \(line)") }
+            if line.hasPrefix(":") {
+                let parts = line.dropFirst().split(separator: " ")
+                let name = String(parts[0])
+                let policy = parts.count > 1 && parts[1] != "-" ? String(parts[1]) : (next[table]?[name]?.policy ?? "-")
+                next[table, default: [:]][name] = Chain(policy: policy, rules: [])
+                continue
+            }
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard words.count >= 2, words[0] == "-A" || words[0] == "-I" else {
+                throw SystemError.command(["iptables-restore"], status: 2, stderr: "bad line: \(line)")
+            }
+            let chain = String(words[1])
+            guard next[table]?[chain] != nil else {
+                throw SystemError.command(["iptables-restore"], status: 1, stderr: "chain \(chain) does not exist")
+            }
+            let rule = words.count > 2 ? String(words[2]) : ""
+            if let reject = rejectRulesContaining, rule.contains(reject) {
+                throw SystemError.command(["iptables-restore", "--test"], status: 2, stderr: "rejected: \(rule)")
+            }
+            if words[0] == "-I" { next[table]![chain]!.rules.insert(rule, at: 0) } else { next[table]![chain]!.rules.append(rule) }
+        }
+        state.withLock { $0 = next }
+        restores.add(1, ordering: .relaxed)
+    }
+}
+

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeftAPI
+import WeftModel
+import WeftReconciler
+import WeftStore
+import WeftSystem
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the controller daemon (HTTPS API on port 8000).")
+
+    @Option(help: "Where the store, TLS certificate and keys live (default: /var/lib/weft as root, else ./weft-data).")
+    var dataDir: String?
+    @Option(help: "Address to listen on.") var host = "0.0.0.0"
+    @Option(help: "HTTPS port of the API.") var port = 8000
+    @Option(help: "Seeds the API user's password into an empty store (or WEFT_API_PASSWORD).") var apiPassword: String?
+    @Option(help: "Seeds the UI user's password into an empty store (or WEFT_ADMIN_PASSWORD).") var adminPassword: String?
+    @Option(help: "Reported private_ipaddress (default: the address of the default-route interface).") var privateIP: String?
+    @Option(help: "Reported public_ipaddress (default: the private address).") var publicIP: String?
+    @Option(help: "Uplink interface (default: the default-route interface, else eth0).") var uplink: String?
+    @Flag(help: "Run the API and planning only; never touch the OS.") var noApply = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func validate() throws {
+        if let privateIP, IPv4Address(privateIP) == nil { throw ValidationError("--private-ip: \(privateIP) is not an IPv4 address") }
+        if let publicIP, IPv4Address(publicIP) == nil { throw ValidationError("--public-ip: \(publicIP) is not an IPv4 address") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1-65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { LogfmtHandler(label: $0, level: level) }
+        let logger = Logger(label: "weft")
+        umask(0o077)
+
+        let directory = dataDir ?? (geteuid() == 0 ? "/var/lib/weft" : FileManager.default.currentDirectoryPath + "/weft-data")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let store = try Store(path: directory + "/weft.db")
+        let seeded = try CredentialSeeder.seed(store: store,
+                                               api: apiPassword ?? ProcessInfo.processInfo.environment["WEFT_API_PASSWORD"],
+                                               admin: adminPassword ?? ProcessInfo.processInfo.environment["WEFT_ADMIN_PASSWORD"])
+
+        let options = ControllerOptions(dataDirectory: directory, host: host, port: port, privateIP: privateIP.flatMap { IPv4Address($0) },
+                                        publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
+        let runner = ProcessRunner()
+        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: IptablesNetfilter(runner: runner))]
+        let controller = try Controller(store: store, options: options, subsystems: subsystems,
+                                        inventory: IPRouteInventory(runner: runner), logger: logger)
+        let facts = await controller.facts.refresh()
+        let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
+        let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)
+
+        let shownHost = host == "0.0.0.0" ? (facts.privateIP?.description ?? "127.0.0.1") : host
+        var banner = "Weft controller \(WeftVersion.weft): https://\(shownHost):\(port)/  (data: \(directory))\n"
+        if let api = seeded.api { banner += "  API user:  api       password: \(api)\n" }
+        if let admin = seeded.admin { banner += "  UI user:   vnscubed  password: \(admin)\n" }
+        if seeded.api != nil || seeded.admin != nil {
+            banner += "  (shown once; only hashes are stored)\n"
+        }
+        if noApply { banner += "  --no-apply: the API and planning run, but the OS is NEVER touched.\n" }
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        if noApply { logger.warning("running with --no-apply: nothing will be applied to the OS") }
+        logger.notice("starting", metadata: ["listen": "\(host):\(port)", "data_dir": "\(directory)",
+                                             "tls.created": "\(certificate.created)", "apply": "\(!noApply)"])
+
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: controller.reconciler),
+                .init(service: controller.keysets),
+                .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: app),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+
+        if let reason = controller.restart.reason {
+            logger.notice("restarting", metadata: ["restart.reason": "\(reason)", "restart.downtime": "\(RestartSwitch.downtime)"])
+            try await Task.sleep(for: RestartSwitch.downtime)
+            Reexec.now()
+        }
+        logger.notice("stopped")
+    }
+}
+
+/// First start: seed the two accounts. Flags and environment only fill an empty store,
+/// so a restart never reverts a password changed through the API.
+enum CredentialSeeder {
+    struct Seeded {
+        var api: String?
+        var admin: String?
+    }
+
+    static func seed(store: Store, api: String?, admin: String?) throws -> Seeded {
+        var shown = Seeded()
+        if try store.account(role: .api) == nil {
+            let password = api ?? PasswordHash.generatePassword()
+            if api == nil { shown.api = password }
+            let hash = try PasswordHash(password: password)
+            try store.write(actor: "system", action: "credentials.seed.api") { db in
+                try Store.setAccount(role: .api, username: "api", hash: hash, in: db)
+            }
+        }
+        if try store.account(role: .ui) == nil {
+            let password = admin ?? PasswordHash.generatePassword()
+            if admin == nil { shown.admin = password }
+            let hash = try PasswordHash(password: password)
+            try store.write(actor: "system", action: "credentials.seed.ui") { db in
+                try Store.setAccount(role: .ui, username: "vnscubed", hash: hash, in: db)
+            }
+        }
+        return shown
+    }
+}
+
+/// Replaces this process with a fresh copy of itself, same arguments, same PID.
+enum Reexec {
+    static func now() -> Never {
+        let argv = CommandLine.unsafeArgv
+        execv("/proc/self/exe", argv)
+        let message = "weft: re-exec failed: \(String(cString: strerror(errno)))\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        exit(1)
+    }
+}
