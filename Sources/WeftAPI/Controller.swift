@@ -28,7 +28,7 @@ public final class Controller: Sendable {
         self.options = options
         self.logger = logger
         reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)
-        verifier = try CredentialVerifier(store: store)
+        verifier = try CredentialVerifier(store: store, failureLimit: options.loginFailureLimit)
         facts = HostFactsCache(inventory: inventory, options: options)
         restart = RestartSwitch(logger: logger)
         state = Mutex(try store.desiredState())

@@ -10,6 +10,8 @@ public struct ControllerOptions: Sendable {
     public var uplink: String?
     /// False with `--no-apply`: API and planning only, the OS is never touched.
     public var apply: Bool
+    /// Failed logins allowed per client address per minute before 429.
+    public var loginFailureLimit = 20
 
     public init(dataDirectory: String, host: String = "0.0.0.0", port: Int = 8000, privateIP: IPv4Address? = nil,
                 publicIP: IPv4Address? = nil, uplink: String? = nil, apply: Bool = true) {

@@ -7,11 +7,11 @@ import WeftStore
 
 /// Builds the HTTPS application: middlewares first (errors, auth), then every route.
 public enum WeftApp {
-    public static func router(controller: Controller) -> Router<WeftRequestContext> {
+    public static func router(controller: Controller, table: RouteTable = RouteTable()) -> Router<WeftRequestContext> {
         let router = Router(context: WeftRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(verifier: controller.verifier))
-        let api = router.group("api")
+        let api = APIGroup(group: router.group("api"), table: table)
         ConfigRoutes(controller: controller).register(api)
         LicenseRoutes(controller: controller).register(api)
         let keysets = KeysetRoutes(controller: controller)

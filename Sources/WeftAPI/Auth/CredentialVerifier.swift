@@ -22,11 +22,12 @@ public final class CredentialVerifier: Sendable {
     private let tokens = Mutex<[String: TokenEntry]>([:])
     private let failures = Mutex<[String: (count: Int, since: Int)]>([:])
     static let cacheLimit = 256
-    /// Failed password checks allowed per client address per minute.
-    static let failureLimit = 20
+    /// Failed credential checks allowed per client address per minute.
+    let failureLimit: Int
 
-    public init(store: Store) throws {
+    public init(store: Store, failureLimit: Int = 20) throws {
         self.store = store
+        self.failureLimit = failureLimit
         try reloadTokens()
     }
 
@@ -100,7 +101,7 @@ public final class CredentialVerifier: Sendable {
         failures.withLock { table in
             guard let entry = table[ip] else { return false }
             if now - entry.since >= 60 { table[ip] = nil; return false }
-            return entry.count >= Self.failureLimit
+            return entry.count >= failureLimit
         }
     }
 

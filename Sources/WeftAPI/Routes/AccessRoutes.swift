@@ -8,7 +8,7 @@ struct AccessRoutes {
     let controller: Controller
     static let maxLifetime = 366 * 24 * 3600
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.post("access/token") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/access/token",
                                                      known: ["expires", "name", "token_name", "refreshes"])

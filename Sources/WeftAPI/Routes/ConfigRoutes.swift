@@ -6,7 +6,7 @@ import WeftStore
 struct ConfigRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.get("config") { _, _ in
             Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
         }

@@ -7,7 +7,7 @@ import WeftSystem
 struct InterfaceRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.get("interfaces") { _, _ in Reply.ok(.array(try await list())) }
         api.get("interfaces/system") { _, _ in Reply.ok(.array(try await list())) }
         api.get("interfaces/system/:id") { _, context in

@@ -8,7 +8,7 @@ import WeftStore
 struct KeysetRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.get("keyset") { _, _ in
             let state = controller.snapshot
             guard state.licensed else { throw LicenseRoutes.mustBeLicensed }

@@ -9,7 +9,7 @@ struct LicenseRoutes {
     let controller: Controller
     static let mustBeLicensed = APIError(.badRequest, "LicenseError", "Must be licensed first.")
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.put("license") { request, context in
             let bytes = try await RequestFields.rawBody(request, context: context)
             guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {

@@ -6,7 +6,7 @@ import WeftStore
 struct PeeringRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.get("peering") { _, _ in
             Reply.ok(Present.peering(controller.snapshot))
         }

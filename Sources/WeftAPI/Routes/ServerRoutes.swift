@@ -4,7 +4,7 @@ import Hummingbird
 struct ServerRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.put("server") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/server", known: ["reboot"])
             guard try body.bool("reboot") ?? true else {

@@ -8,7 +8,7 @@ import WeftStore
 struct StatusRoutes {
     let controller: Controller
 
-    func register(_ api: RouterGroup<WeftRequestContext>) {
+    func register(_ api: APIGroup) {
         api.get("status") { _, _ in
             let state = controller.snapshot
             let board = controller.reconciler.board
