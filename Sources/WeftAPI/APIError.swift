@@ -35,8 +35,12 @@ public struct APIError: HTTPResponseError, Equatable {
         .init(.unauthorized, "Unauthorized", message)
     }
 
+    /// The message always names the field: "managers: controller address ... is not ...".
     public static func from(_ error: ValidationError) -> APIError {
-        .init(.badRequest, error.kind.rawValue, error.message)
+        guard let field = error.field, !error.message.contains(field) else {
+            return .init(.badRequest, error.kind.rawValue, error.message)
+        }
+        return .init(.badRequest, error.kind.rawValue, "\(field): \(error.message)")
     }
 
     public static func == (lhs: APIError, rhs: APIError) -> Bool {

@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Reported public_ipaddress (default: the private address).") var publicIP: String?
     @Option(help: "Uplink interface (default: the default-route interface, else eth0).") var uplink: String?
     @Flag(help: "Run the API and planning only; never touch the OS.") var noApply = false
+    @Option(help: "Failed logins allowed per client address per minute before 429.") var loginFailureLimit = 20
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -43,8 +44,9 @@ struct Serve: AsyncParsableCommand {
                                                api: apiPassword ?? ProcessInfo.processInfo.environment["WEFT_API_PASSWORD"],
                                                admin: adminPassword ?? ProcessInfo.processInfo.environment["WEFT_ADMIN_PASSWORD"])
 
-        let options = ControllerOptions(dataDirectory: directory, host: host, port: port, privateIP: privateIP.flatMap { IPv4Address($0) },
+        var options = ControllerOptions(dataDirectory: directory, host: host, port: port, privateIP: privateIP.flatMap { IPv4Address($0) },
                                         publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
+        options.loginFailureLimit = max(1, loginFailureLimit)
         let runner = ProcessRunner()
         let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: IptablesNetfilter(runner: runner))]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,

@@ -13,8 +13,8 @@ struct AccessRoutes {
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/access/token",
                                                      known: ["expires", "name", "token_name", "refreshes"])
             let lifetime = try body.int("expires") ?? 3600
-            guard (60...Self.maxLifetime).contains(lifetime) else {
-                throw APIError.argument("Field \"expires\" must be between 60 and \(Self.maxLifetime) seconds")
+            guard (1...Self.maxLifetime).contains(lifetime) else {
+                throw APIError.argument("Field \"expires\" must be between 1 and \(Self.maxLifetime) seconds")
             }
             let name = try body.string("name") ?? body.string("token_name") ?? ""
             guard name.count <= 128 else { throw APIError.argument("Field \"name\" is longer than 128 characters") }

@@ -1,0 +1,70 @@
+# Weft — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+SWIFT      ?= swift
+PYTHON     ?= python3
+VENV       := .venv
+NETNS      ?=
+DATA_DIR   ?=
+PORT       ?= 8000
+RUN_ARGS   ?=
+PYTEST_ARGS ?=
+
+DEBUG_BIN   := $(CURDIR)/.build/debug/weft
+RELEASE_BIN := $(CURDIR)/.build/release/weft
+
+.PHONY: all deps test-deps build release run test unit integration e2e venv bench clean
+
+all: build
+
+deps:
+	./scripts/install-deps --run
+
+test-deps:
+	./scripts/install-deps --test
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# Starts a controller in the foreground. As root, missing Debian packages are installed
+# first. NETNS=name runs it inside its own network namespace (address 198.18.0.2).
+run: deps release
+	@args=(serve --port $(PORT)); \
+	if [ -n "$(DATA_DIR)" ]; then args+=(--data-dir "$(DATA_DIR)"); fi; \
+	if [ -n "$(NETNS)" ]; then \
+	  exec ./scripts/netns-run "$(NETNS)" $(RELEASE_BIN) "$${args[@]}" $(RUN_ARGS); \
+	else \
+	  exec $(RELEASE_BIN) "$${args[@]}" $(RUN_ARGS); \
+	fi
+
+$(VENV)/.installed: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Unit tests (Swift, fakes for the OS), then integration (real tools in network
+# namespaces, as root) and e2e (the cohesivenet SDK against real daemons).
+test: test-deps venv
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory unit integration e2e
+
+unit:
+	$(SWIFT) test --skip-build
+
+integration:
+	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+e2e:
+	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+
+bench: test-deps release
+	./scripts/bench/api $(RELEASE_BIN)
+
+clean:
+	rm -rf .build $(VENV) test-artifacts

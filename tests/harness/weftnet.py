@@ -1,0 +1,271 @@
+"""Network-namespace test harness for Weft.
+
+A `Lab` is a small private network made only of namespaces it creates:
+
+    <prefix>-cl   the "client" namespace: bridge br0 198.18.0.1/24; the test process
+                  itself moves here (setns) so the SDK and requests reach controllers
+    <prefix>-cN   controller N: eth0 198.18.0.(10+N)/24, default route via 198.18.0.1,
+                  joined to br0 by a veth pair
+
+Each controller is a real `weft serve` started with `ip netns exec` inside its own mount
+namespace with a private tmpfs on /run. Teardown stops daemons by PID and deletes every
+namespace by name; the host's own interfaces, routes and firewall are never touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import urllib3
+
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+CLONE_NEWNET = 0x40000000
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def weft_binary() -> str:
+    path = os.environ.get("WEFT_BIN") or str(ROOT / ".build" / "debug" / "weft")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"weft binary not found at {path}; run `swift build` or set WEFT_BIN")
+    return path
+
+
+def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(list(args), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+    return result
+
+
+def in_ns(ns: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return sh("ip", "netns", "exec", ns, *args, check=check)
+
+
+def enter_netns(name: str) -> None:
+    """Moves the calling thread (call it before any thread starts) into namespace `name`."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns({name}): {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
+    """Polls `predicate` until it returns a truthy value; returns that value."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as error:  # noqa: BLE001 - polled conditions fail while converging
+            last_error = error
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}" + (f": {last_error}" if last_error else ""))
+
+
+@dataclass
+class Controller:
+    lab: "Lab"
+    index: int
+    api_password: str = "weft-test-api-pw"
+    admin_password: str = "weft-test-ui-pw"
+    extra_args: list[str] = field(default_factory=list)
+    process: subprocess.Popen | None = None
+
+    @property
+    def ns(self) -> str:
+        return f"{self.lab.prefix}-c{self.index}"
+
+    @property
+    def ip(self) -> str:
+        return f"198.18.0.{10 + self.index}"
+
+    @property
+    def host(self) -> str:
+        return f"{self.ip}:8000"
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.ip}:8000"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.lab.workdir / f"c{self.index}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.lab.artifacts / f"c{self.index}.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self, wait: bool = True) -> "Controller":
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            weft_binary(), "serve",
+            "--data-dir", str(self.data_dir),
+            "--api-password", self.api_password,
+            "--admin-password", self.admin_password,
+            "--log-level", "debug",
+            *self.extra_args,
+        ]
+        log = open(self.log_path, "ab")
+        # ip netns exec -> unshare -> sh -> weft all exec in place: the PID is weft's.
+        self.process = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private",
+             "sh", "-c", 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"', "weft", *args],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        def ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"weft exited with {self.process.returncode}; see {self.log_path}")
+            return self.get("/api/config").status_code == 200
+        wait_until(ready, timeout=timeout, what=f"controller {self.index} API")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, auth=True, password: str | None = None,
+                token: str | None = None, body=None, raw: bytes | str | None = None,
+                headers: dict | None = None, timeout: float = 10.0) -> requests.Response:
+        hdrs = {"Content-Type": "application/json", "Accept": "application/json"}
+        if auth and token is None:
+            user_pw = f"api:{password if password is not None else self.api_password}"
+            hdrs["Authorization"] = "Basic " + base64.b64encode(user_pw.encode()).decode()
+        if token is not None:
+            hdrs["api-token"] = token
+        hdrs.update(headers or {})
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return requests.request(method, self.url + path, headers=hdrs, data=data,
+                                verify=False, timeout=timeout)
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def put(self, path: str, body=None, **kw) -> requests.Response:
+        return self.request("PUT", path, body=body, **kw)
+
+    def post(self, path: str, body=None, **kw) -> requests.Response:
+        return self.request("POST", path, body=body, **kw)
+
+    def delete(self, path: str, body=None, **kw) -> requests.Response:
+        return self.request("DELETE", path, body=body, **kw)
+
+    def response(self, method: str, path: str, body=None, **kw):
+        """The `response` payload of a call that must succeed."""
+        r = self.request(method, path, body=body, **kw)
+        assert r.status_code == 200, f"{method} {path} -> {r.status_code} {r.text}"
+        return r.json()["response"]
+
+    def generation(self) -> int:
+        return self.response("GET", "/api/status")["weft"]["generation"]
+
+    def in_ns(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return in_ns(self.ns, *args, check=check)
+
+    # -- SDK --------------------------------------------------------------------------------
+
+    def sdk(self, password: str | None = None, token: str | None = None):
+        from cohesivenet import Configuration, VNS3Client
+        config = Configuration(host=self.host, username="api",
+                               password=(password if password is not None else self.api_password) if token is None else "",
+                               api_token=token, verify_ssl=False)
+        return VNS3Client(config)
+
+
+class Lab:
+    """A client namespace with a bridge, and controllers joined to it."""
+
+    def __init__(self, prefix: str, artifacts_name: str, workdir: Path):
+        assert len(prefix) <= 8, "namespace and interface names must stay short"
+        self.prefix = prefix
+        self.workdir = workdir
+        self.artifacts = ARTIFACTS / artifacts_name
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.controllers: list[Controller] = []
+        self.client_ns = f"{prefix}-cl"
+        self._created: list[str] = []
+
+    def up(self) -> "Lab":
+        sh("ip", "netns", "add", self.client_ns)
+        self._created.append(self.client_ns)
+        in_ns(self.client_ns, "ip", "link", "set", "lo", "up")
+        in_ns(self.client_ns, "ip", "link", "add", "br0", "type", "bridge")
+        in_ns(self.client_ns, "ip", "addr", "add", "198.18.0.1/24", "dev", "br0")
+        in_ns(self.client_ns, "ip", "link", "set", "br0", "up")
+        return self
+
+    def add_controller(self, start: bool = True, **kw) -> Controller:
+        controller = Controller(self, len(self.controllers) + 1, **kw)
+        ns, port = controller.ns, f"p{controller.index}"
+        sh("ip", "netns", "add", ns)
+        self._created.append(ns)
+        in_ns(ns, "ip", "link", "set", "lo", "up")
+        in_ns(self.client_ns, "ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        in_ns(self.client_ns, "ip", "link", "set", port, "master", "br0")
+        in_ns(self.client_ns, "ip", "link", "set", port, "up")
+        in_ns(ns, "ip", "addr", "add", f"{controller.ip}/24", "dev", "eth0")
+        in_ns(ns, "ip", "link", "set", "eth0", "up")
+        in_ns(ns, "ip", "route", "add", "default", "via", "198.18.0.1")
+        self.controllers.append(controller)
+        if start:
+            controller.start()
+        return controller
+
+    def down(self) -> None:
+        for controller in self.controllers:
+            try:
+                controller.stop()
+            except Exception:  # noqa: BLE001 - teardown goes on
+                pass
+        for ns in reversed(self._created):
+            sh("ip", "netns", "del", ns, check=False)
+        self._created.clear()
+
+
+def unique_prefix(tag: str) -> str:
+    """A short namespace prefix unique to this process: `tag` + 4 hex digits."""
+    return f"{tag}{os.getpid() & 0xFFFF:04x}"
