@@ -30,6 +30,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "WeftFirewall",
+            dependencies: ["WeftModel"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WeftStore",
             dependencies: [
                 "WeftModel",
@@ -58,7 +63,7 @@ let package = Package(
         .target(
             name: "WeftReconciler",
             dependencies: [
-                "WeftModel", "WeftStore", "WeftSystem",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -67,7 +72,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftModel", "WeftStore", "WeftSystem", "WeftReconciler",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -84,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftModel", "WeftStore", "WeftSystem", "WeftReconciler", "WeftAPI",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +100,10 @@ let package = Package(
         .testTarget(
             name: "WeftModelTests",
             dependencies: ["WeftModel"]
+        ),
+        .testTarget(
+            name: "WeftFirewallTests",
+            dependencies: ["WeftFirewall", "WeftModel"]
         ),
         .testTarget(
             name: "WeftStoreTests",

@@ -20,11 +20,15 @@ public final class Controller: Sendable {
     public let transfers: KeysetTransferGate
     public let startedAt = Store.now()
     public let logger: Logger
+    /// The firewall reconciler, for checking rule sets against the kernel before they are
+    /// stored (nil: parse and lint only, as with --no-apply).
+    public let firewall: FirewallReconciler?
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
-                inventory: any LinkInventory, logger: Logger) throws {
+                inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil) throws {
         self.store = store
+        self.firewall = firewall
         self.options = options
         self.logger = logger
         reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)

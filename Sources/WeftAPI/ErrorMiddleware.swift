@@ -16,7 +16,7 @@ struct ErrorMiddleware: RouterMiddleware {
             case .notFound:
                 return APIError.envelope(.notFound("No route for \(request.method) \(request.uri.path)"))
             case .contentTooLarge:
-                return APIError.envelope(.init(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(RequestFields.maxBodySize) bytes"))
+                return APIError.envelope(.init(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(RequestFields.largeBodySize) bytes"))
             default:
                 return APIError.envelope(.init(error.status, "HTTPError", error.body ?? error.status.reasonPhrase))
             }

@@ -7,6 +7,8 @@ import WeftModel
 /// oversized bodies are refused with a message that names the field.
 struct RequestFields {
     static let maxBodySize = 1 << 20
+    /// Bulk endpoints (a whole firewall) take up to 8 MiB.
+    static let largeBodySize = 8 << 20
 
     let object: JSONObject
     let endpoint: String
@@ -17,8 +19,9 @@ struct RequestFields {
     }
 
     /// Reads and validates the body. An empty body counts as `{}`.
-    static func parse(_ request: Request, context: WeftRequestContext, endpoint: String, known: Set<String>) async throws -> RequestFields {
-        let bytes = try await rawBody(request, context: context)
+    static func parse(_ request: Request, context: WeftRequestContext, endpoint: String, known: Set<String>,
+                      limit: Int = maxBodySize) async throws -> RequestFields {
+        let bytes = try await rawBody(request, context: context, limit: limit)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
             return RequestFields(object: JSONObject(), endpoint: endpoint)
         }
@@ -38,14 +41,14 @@ struct RequestFields {
         return RequestFields(object: object, endpoint: endpoint)
     }
 
-    static func rawBody(_ request: Request, context: WeftRequestContext) async throws -> [UInt8] {
+    static func rawBody(_ request: Request, context: WeftRequestContext, limit: Int = maxBodySize) async throws -> [UInt8] {
         var request = request
         do {
-            var buffer = try await request.collectBody(upTo: maxBodySize)
+            var buffer = try await request.collectBody(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as NIOTooManyBytesError {
             _ = error
-            throw APIError(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(maxBodySize) bytes")
+            throw APIError(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(limit) bytes")
         }
     }
 

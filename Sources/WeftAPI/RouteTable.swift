@@ -21,9 +21,10 @@ struct APIGroup {
     typealias Handler = @Sendable (Request, WeftRequestContext) async throws -> Response
     let group: RouterGroup<WeftRequestContext>
     let table: RouteTable
+    var prefix = "/api/"
 
     private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
-        table.add(method, "/api/" + path)
+        table.add(method, prefix + path)
         group.on(RouterPath(path), method: method, use: handler)
     }
 

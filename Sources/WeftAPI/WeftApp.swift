@@ -22,6 +22,8 @@ public enum WeftApp {
         StatusRoutes(controller: controller).register(api)
         InterfaceRoutes(controller: controller).register(api)
         ServerRoutes(controller: controller).register(api)
+        let v2 = APIGroup(group: router.group("api/v2"), table: table, prefix: "/api/v2/")
+        FirewallRoutes(controller: controller).register(api, v2: v2)
         return router
     }
 

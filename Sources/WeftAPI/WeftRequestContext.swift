@@ -14,5 +14,5 @@ public struct WeftRequestContext: RequestContext {
     }
 
     /// Request bodies are capped: JSON and licence text alike.
-    public var maxUploadSize: Int { RequestFields.maxBodySize }
+    public var maxUploadSize: Int { RequestFields.largeBodySize }
 }

@@ -11,9 +11,12 @@ public struct DesiredState: Sendable, Equatable {
     public var peering: PeeringSelf
     public var keyset: KeysetSummary?
     public var host: HostSettings
+    public var firewall: FirewallPolicy
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
-                peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init()) {
+                peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
+                firewall: FirewallPolicy = .init()) {
+        self.firewall = firewall
         self.generation = generation
         self.controller = controller
         self.license = license
@@ -34,7 +37,8 @@ extension Store {
                 controller: try Store.get(.controller, in: db) ?? .init(),
                 license: try Store.get(.license, in: db),
                 peering: try Store.get(.peering, in: db) ?? .init(),
-                keyset: try Store.keysetSummary(in: db))
+                keyset: try Store.keysetSummary(in: db),
+                firewall: try Store.get(.firewall, in: db) ?? .init())
         }
     }
 }

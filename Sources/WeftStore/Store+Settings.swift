@@ -12,6 +12,7 @@ extension SettingKey {
     public static var controller: SettingKey<ControllerSettings> { .init("controller") }
     public static var license: SettingKey<LicenseState> { .init("license") }
     public static var peering: SettingKey<PeeringSelf> { .init("peering") }
+    public static var firewall: SettingKey<FirewallPolicy> { .init("firewall") }
 }
 
 extension Store {

@@ -6,6 +6,8 @@ public protocol Netfilter: Sendable {
     /// Checks (`--test`) and then applies one restore payload. Nothing is applied when
     /// the check fails.
     func restore(_ payload: String) async throws
+    /// Only checks (`--test`) a restore payload; changes nothing.
+    func test(_ payload: String) async throws
 }
 
 public struct IptablesNetfilter: Netfilter {
@@ -15,6 +17,10 @@ public struct IptablesNetfilter: Netfilter {
 
     public func save(table: String) async throws -> String {
         try await runner.check(["iptables-save", "-t", table])
+    }
+
+    public func test(_ payload: String) async throws {
+        try await runner.check(["iptables-restore", "--noflush", "--test", "-w", "5"], stdin: payload)
     }
 
     public func restore(_ payload: String) async throws {

@@ -41,7 +41,15 @@ public final class FakeNetfilter: Netfilter {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    public func test(_ payload: String) async throws {
+        try run(payload, commit: false)
+    }
+
     public func restore(_ payload: String) async throws {
+        try run(payload, commit: true)
+    }
+
+    private func run(_ payload: String, commit: Bool) throws {
         var next = state.withLock { $0 }
         var table: String?
         for raw in payload.split(separator: "\n") {
@@ -65,12 +73,16 @@ public final class FakeNetfilter: Netfilter {
             guard next[table]?[chain] != nil else {
                 throw SystemError.command(["iptables-restore"], status: 1, stderr: "chain \(chain) does not exist")
             }
-            let rule = words.count > 2 ? String(words[2]) : ""
+            var rule = words.count > 2 ? String(words[2]) : ""
+            if words[0] == "-I", let space = rule.firstIndex(of: " "), Int(rule[..<space]) != nil {
+                rule = String(rule[rule.index(after: space)...])
+            }
             if let reject = rejectRulesContaining, rule.contains(reject) {
                 throw SystemError.command(["iptables-restore", "--test"], status: 2, stderr: "rejected: \(rule)")
             }
             if words[0] == "-I" { next[table]![chain]!.rules.insert(rule, at: 0) } else { next[table]![chain]!.rules.append(rule) }
         }
+        guard commit else { return }
         state.withLock { $0 = next }
         restores.add(1, ordering: .relaxed)
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WeftAPI
+import WeftFirewall
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -48,9 +49,14 @@ struct Serve: AsyncParsableCommand {
                                         publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
         options.loginFailureLimit = max(1, loginFailureLimit)
         let runner = ProcessRunner()
-        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: IptablesNetfilter(runner: runner))]
+        let netfilter = IptablesNetfilter(runner: runner)
+        let servicesText = try? String(contentsOfFile: "/etc/services", encoding: .utf8)
+        let firewall = FirewallReconciler(netfilter: netfilter, services: .init(apiPort: port),
+                                          names: ServiceNames(servicesText: servicesText))
+        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
-                                        inventory: IPRouteInventory(runner: runner), logger: logger)
+                                        inventory: IPRouteInventory(runner: runner), logger: logger,
+                                        firewall: noApply ? nil : firewall)
         let facts = await controller.facts.refresh()
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)

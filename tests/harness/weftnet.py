@@ -19,6 +19,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import warnings
@@ -182,6 +183,13 @@ class Controller:
         return requests.request(method, self.url + path, headers=hdrs, data=data,
                                 verify=False, timeout=timeout)
 
+    def get_or_none(self, path: str, **kw) -> requests.Response | None:
+        """GET, or None when the API cannot be reached at all."""
+        try:
+            return self.request("GET", path, timeout=3, **kw)
+        except requests.RequestException:
+            return None
+
     def get(self, path: str, **kw) -> requests.Response:
         return self.request("GET", path, **kw)
 
@@ -206,6 +214,18 @@ class Controller:
     def in_ns(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return in_ns(self.ns, *args, check=check)
 
+    def wait_applied(self, subsystem: str, timeout: float = 30.0) -> dict:
+        """Waits until `subsystem` reports ok at the store's current generation."""
+        def converged():
+            status = self.response("GET", "/api/status")["weft"]
+            sub = status["subsystems"].get(subsystem)
+            if sub and sub["status"] == "ok" and sub["applied_generation"] == status["generation"]:
+                return sub
+            if sub and sub["status"] == "error":
+                raise AssertionError(f"{subsystem} failed: {sub['message']}")
+            return None
+        return wait_until(converged, timeout=timeout, what=f"{subsystem} applied")
+
     # -- SDK --------------------------------------------------------------------------------
 
     def sdk(self, password: str | None = None, token: str | None = None):
@@ -214,6 +234,60 @@ class Controller:
                                password=(password if password is not None else self.api_password) if token is None else "",
                                api_token=token, verify_ssl=False)
         return VNS3Client(config)
+
+
+ECHO_SERVER = r"""
+import socket, sys, threading
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(64)
+    while True:
+        c, peer = s.accept()
+        c.sendall(f"{peer[0]} {port}\n".encode()); c.close()
+ports = [int(p) for p in sys.argv[1:]]
+for p in ports[1:]:
+    threading.Thread(target=serve, args=(p,), daemon=True).start()
+print("ready", flush=True)
+serve(ports[0])
+"""
+
+
+@dataclass
+class InsideHost:
+    """A namespace behind a controller running a TCP server that answers with the
+    connecting peer's address."""
+    lab: "Lab"
+    controller: Controller
+    net: int
+    server: subprocess.Popen | None = None
+
+    @property
+    def ns(self) -> str:
+        return f"{self.lab.prefix}-h{self.net}"
+
+    @property
+    def ip(self) -> str:
+        return f"198.19.{self.net}.2"
+
+    def serve(self, *ports: int) -> None:
+        self.server = subprocess.Popen(["ip", "netns", "exec", self.ns, "python3", "-c", ECHO_SERVER, *map(str, ports)],
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.server.stdout.readline().strip() == "ready"
+
+    def stop(self) -> None:
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=10)
+
+
+def tcp_ask(address: str, port: int, timeout: float = 2.0) -> str | None:
+    """Connects and returns what the echo server says ("peer-address port"), or None."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            return conn.recv(200).decode().strip()
+    except OSError:
+        return None
 
 
 class Lab:
@@ -227,6 +301,7 @@ class Lab:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.controllers: list[Controller] = []
         self.client_ns = f"{prefix}-cl"
+        self.hosts: list[InsideHost] = []
         self._created: list[str] = []
 
     def up(self) -> "Lab":
@@ -255,7 +330,27 @@ class Lab:
             controller.start()
         return controller
 
+    def add_inside_host(self, controller: Controller, net: int) -> "InsideHost":
+        """A host behind `controller`: controller eth<k> 198.19.<net>.1/24 ↔ host 198.19.<net>.2."""
+        host = InsideHost(self, controller, net)
+        sh("ip", "netns", "add", host.ns)
+        self._created.append(host.ns)
+        in_ns(host.ns, "ip", "link", "set", "lo", "up")
+        device = f"eth{net}"
+        in_ns(controller.ns, "ip", "link", "add", device, "type", "veth", "peer", "name", "eth0", "netns", host.ns)
+        in_ns(controller.ns, "ip", "addr", "add", f"198.19.{net}.1/24", "dev", device)
+        in_ns(controller.ns, "ip", "link", "set", device, "up")
+        in_ns(host.ns, "ip", "addr", "add", f"{host.ip}/24", "dev", "eth0")
+        in_ns(host.ns, "ip", "link", "set", "eth0", "up")
+        in_ns(host.ns, "ip", "route", "add", "default", "via", f"198.19.{net}.1")
+        # The client namespace reaches the inside network through the controller.
+        in_ns(self.client_ns, "ip", "route", "replace", f"198.19.{net}.0/24", "via", controller.ip)
+        self.hosts.append(host)
+        return host
+
     def down(self) -> None:
+        for host in self.hosts:
+            host.stop()
         for controller in self.controllers:
             try:
                 controller.stop()

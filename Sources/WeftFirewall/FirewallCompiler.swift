@@ -1,0 +1,142 @@
+/// Compiles parsed rules into one `iptables-restore --noflush` payload that replaces exactly
+/// Weft's chains (a `:CHAIN - [0:0]` line flushes that chain and nothing else), in one
+/// atomic step per table.
+///
+/// Kernel layout:
+///   filter  INPUT → WEFT_INPUT:   INPUT_CUST, then the protective default (below), DROP
+///           FORWARD → WEFT_FORWARD: FORWARD_CUST, established, tunnels, DNAT'd, DROP
+///           OUTPUT → WEFT_OUTPUT:  OUTPUT_CUST (output is not restricted by default)
+///   nat     PREROUTING → PREROUTING_CUST;  POSTROUTING → POSTROUTING_CUST, MACRO_CUST
+///   mangle  PREROUTING → WEFT_COPY_IN, POSTROUTING → WEFT_COPY_OUT (COPY macros, TEE)
+/// Customer chains come first; what they do not decide falls through to the default, which
+/// keeps the controller's own services, the overlay and the tunnels working.
+public enum FirewallCompiler {
+    public struct Services: Sendable, Equatable {
+        public var apiPort: Int
+        public var udpPorts: [Int]
+        public var tcpPorts: [Int]
+        public init(apiPort: Int = 8000, udpPorts: [Int] = [51820, 1194, 500, 4500], tcpPorts: [Int] = [22]) {
+            self.apiPort = apiPort
+            self.udpPorts = udpPorts
+            self.tcpPorts = tcpPorts
+        }
+    }
+
+    /// Jumps from built-in chains: (table, built-in chain, Weft chain), in evaluation order.
+    public static let hooks: [(NetfilterTable, String, String)] = [
+        (.filter, "INPUT", "WEFT_INPUT"), (.filter, "FORWARD", "WEFT_FORWARD"), (.filter, "OUTPUT", "WEFT_OUTPUT"),
+        (.nat, "PREROUTING", "PREROUTING_CUST"), (.nat, "POSTROUTING", "POSTROUTING_CUST"), (.nat, "POSTROUTING", "MACRO_CUST"),
+        (.mangle, "PREROUTING", "WEFT_COPY_IN"), (.mangle, "POSTROUTING", "WEFT_COPY_OUT"),
+    ]
+
+    static let tunnelInterfaces = ["tun+", "wgp+", "ipsec+", "vti+"]
+
+    public struct Output: Sendable {
+        /// The iptables-restore payload.
+        public var payload: String
+        /// Payload line number (1-based) → index of the customer rule it came from.
+        public var ruleAtLine: [Int: Int]
+        /// Rules per Weft chain, written as iptables-save prints them (for read-back).
+        public var chains: [String: [String]]
+    }
+
+    /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
+    public static func compile(_ rules: [FirewallRule?], services: Services = Services(), present: Set<String> = []) -> Output {
+        var lines: [String] = []
+        var ruleAtLine: [Int: Int] = [:]
+        var chains: [String: [String]] = [:]
+
+        func emit(_ line: String, rule: Int? = nil) {
+            lines.append(line)
+            if let rule { ruleAtLine[lines.count] = rule }
+        }
+        func append(_ chain: String, _ arguments: String, rule: Int? = nil) {
+            emit("-A \(chain) \(arguments)", rule: rule)
+            chains[chain, default: []].append(arguments)
+        }
+
+        for table in NetfilterTable.allCases {
+            emit("*\(table.rawValue)")
+            let ownChains: [String] = switch table {
+            case .filter: ["INPUT_CUST", "FORWARD_CUST", "OUTPUT_CUST", "WEFT_INPUT", "WEFT_FORWARD", "WEFT_OUTPUT"]
+            case .nat: ["PREROUTING_CUST", "POSTROUTING_CUST", "MACRO_CUST"]
+            case .mangle: ["WEFT_COPY_IN", "WEFT_COPY_OUT"]
+            }
+            for chain in ownChains {
+                emit(":\(chain) - [0:0]")
+                chains[chain] = []
+            }
+            for (index, rule) in rules.enumerated() {
+                guard let rule else { continue }
+                switch (table, rule.kind) {
+                case (.mangle, .copy(let from, let to, let bidirectional)):
+                    append("WEFT_COPY_IN", "-i \(from) -j TEE --gateway \(to)", rule: index)
+                    if bidirectional { append("WEFT_COPY_OUT", "-o \(from) -j TEE --gateway \(to)", rule: index) }
+                case (_, .copy):
+                    continue
+                case (_, _) where rule.chain.table == table:
+                    append(rule.chain.rawValue, rule.arguments.map(RuleLexer.quoted).joined(separator: " "), rule: index)
+                default:
+                    continue
+                }
+            }
+            if table == .filter {
+                append("WEFT_INPUT", "-j INPUT_CUST")
+                append("WEFT_INPUT", "-i lo -j ACCEPT")
+                append("WEFT_INPUT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+                append("WEFT_INPUT", "-p icmp -j ACCEPT")
+                for device in tunnelInterfaces { append("WEFT_INPUT", "-i \(device) -j ACCEPT") }
+                for port in [services.apiPort] + services.tcpPorts {
+                    append("WEFT_INPUT", "-p tcp -m tcp --dport \(port) -j ACCEPT")
+                }
+                for port in services.udpPorts { append("WEFT_INPUT", "-p udp -m udp --dport \(port) -j ACCEPT") }
+                append("WEFT_INPUT", "-j DROP")
+
+                append("WEFT_FORWARD", "-j FORWARD_CUST")
+                append("WEFT_FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+                for device in tunnelInterfaces {
+                    append("WEFT_FORWARD", "-i \(device) -j ACCEPT")
+                    append("WEFT_FORWARD", "-o \(device) -j ACCEPT")
+                }
+                append("WEFT_FORWARD", "-m conntrack --ctstate DNAT -j ACCEPT")
+                append("WEFT_FORWARD", "-j DROP")
+
+                append("WEFT_OUTPUT", "-j OUTPUT_CUST")
+            }
+            for (hookTable, builtin, chain) in hooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
+                // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.
+                emit(table == .filter ? "-I \(builtin) 1 -j \(chain)" : "-A \(builtin) -j \(chain)")
+            }
+            emit("COMMIT")
+        }
+        return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains)
+    }
+
+    /// Hooks present in `iptables-save` text of one table, as "table builtin chain".
+    public static func presentHooks(table: NetfilterTable, save text: String) -> Set<String> {
+        var present: Set<String> = []
+        for line in text.split(separator: "\n") where line.hasPrefix("-A ") {
+            let words = line.split(separator: " ")
+            if words.count == 4, words[2] == "-j" {
+                present.insert("\(table.rawValue) \(words[1]) \(words[3])")
+            }
+        }
+        return present
+    }
+
+    /// Rules of Weft's chains in `iptables-save` text, for read-back.
+    public static func observedChains(save text: String, names: Set<String>) -> [String: [String]] {
+        var chains: [String: [String]] = [:]
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix(":") {
+                let name = String(line.dropFirst().prefix { $0 != " " })
+                if names.contains(name) { chains[name] = chains[name] ?? [] }
+            } else if line.hasPrefix("-A ") {
+                let rest = line.dropFirst(3)
+                let name = String(rest.prefix { $0 != " " })
+                if names.contains(name) { chains[name, default: []].append(String(rest.dropFirst(name.count + 1))) }
+            }
+        }
+        return chains
+    }
+}

@@ -1,0 +1,57 @@
+/// The firewall as the user wrote it: an ordered list of rules in the VNS3 language, each
+/// with a stable id (v2 API), a comment, groups and a disabled flag. Positions (v1 API) are
+/// the 0-based indexes in `entries`.
+public struct FirewallPolicy: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var id: Int
+        public var rule: String
+        public var comment: String
+        public var disabled: Bool
+        public var groups: [String]
+
+        public init(id: Int, rule: String, comment: String = "", disabled: Bool = false, groups: [String] = []) {
+            self.id = id
+            self.rule = rule
+            self.comment = comment
+            self.disabled = disabled
+            self.groups = groups
+        }
+    }
+
+    public var nextID: Int
+    public var entries: [Entry]
+
+    public init(nextID: Int = 1, entries: [Entry] = []) {
+        self.nextID = nextID
+        self.entries = entries
+    }
+
+    /// Inserts before `position` (nil, -1 or past the end: append); returns the index used.
+    @discardableResult
+    public mutating func insert(_ rule: String, at position: Int?, comment: String = "", disabled: Bool = false, groups: [String] = []) -> Int {
+        let index = position.map { $0 < 0 || $0 > entries.count ? entries.count : $0 } ?? entries.count
+        entries.insert(Entry(id: nextID, rule: rule, comment: comment, disabled: disabled, groups: groups), at: index)
+        nextID += 1
+        return index
+    }
+
+    /// Replaces every rule; ids given are kept when unique, others are assigned.
+    public mutating func replaceAll(_ rules: [(rule: String, comment: String, disabled: Bool, groups: [String], id: Int?)]) {
+        var used: Set<Int> = []
+        var fresh: [Entry] = []
+        for item in rules {
+            var id = nextID
+            if let wanted = item.id, wanted > 0, !used.contains(wanted) {
+                id = wanted
+            } else {
+                nextID += 1
+            }
+            used.insert(id)
+            nextID = max(nextID, id + 1)
+            fresh.append(Entry(id: id, rule: item.rule, comment: item.comment, disabled: item.disabled, groups: item.groups))
+        }
+        entries = fresh
+    }
+
+    public func index(ofID id: Int) -> Int? { entries.firstIndex { $0.id == id } }
+}

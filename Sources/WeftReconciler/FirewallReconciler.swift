@@ -1,0 +1,106 @@
+import Synchronization
+import WeftFirewall
+import WeftModel
+import WeftStore
+import WeftSystem
+
+/// The firewall: the user's VNS3 rules compiled into Weft's chains, replaced in one
+/// `iptables-restore --noflush` step (checked with `--test` first), then read back.
+public struct FirewallReconciler: SubsystemReconciler {
+    public let name = "firewall"
+    let netfilter: any Netfilter
+    let services: FirewallCompiler.Services
+    let names: ServiceNames
+    private let lastApplied = LastApplied()
+
+    final class LastApplied: Sendable {
+        let payload = Mutex<String?>(nil)
+    }
+
+    public init(netfilter: any Netfilter, services: FirewallCompiler.Services, names: ServiceNames = ServiceNames()) {
+        self.netfilter = netfilter
+        self.services = services
+        self.names = names
+    }
+
+    /// Parses the enabled rules of a policy; disabled ones are nil (they keep their position).
+    public static func parse(_ policy: FirewallPolicy, names: ServiceNames = ServiceNames()) throws(RuleError) -> [FirewallRule?] {
+        let parser = RuleParser(context: .init(services: names))
+        var rules: [FirewallRule?] = []
+        rules.reserveCapacity(policy.entries.count)
+        for (index, entry) in policy.entries.enumerated() {
+            rules.append(entry.disabled ? nil : try parser.parse(entry.rule, position: index))
+        }
+        return rules
+    }
+
+    static let tables: [NetfilterTable] = [.filter, .nat, .mangle]
+
+    public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        let rules: [FirewallRule?]
+        do { rules = try Self.parse(desired.firewall, names: names) } catch {
+            throw SystemError.parse("stored firewall rule refused: \(error)")
+        }
+        var saved: [NetfilterTable: String] = [:]
+        for table in Self.tables {
+            saved[table] = apply ? try await netfilter.save(table: table.rawValue)
+                                 : ((try? await netfilter.save(table: table.rawValue)) ?? "")
+        }
+        var present: Set<String> = []
+        for (table, text) in saved { present.formUnion(FirewallCompiler.presentHooks(table: table, save: text)) }
+        let output = FirewallCompiler.compile(rules, services: services, present: present)
+
+        let wantedCounts = output.chains.mapValues(\.count)
+        var observedCounts: [String: Int] = [:]
+        for text in saved.values {
+            for (chain, list) in FirewallCompiler.observedChains(save: text, names: Set(output.chains.keys)) {
+                observedCounts[chain] = list.count
+            }
+        }
+        let hooksMissing = FirewallCompiler.hooks.filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
+        let same = hooksMissing.isEmpty && observedCounts == wantedCounts && lastApplied.payload.withLock { $0 } == output.payload
+        if same { return [] }
+
+        let active = rules.compactMap { $0 }.count
+        var changes = [Change(name, "replace Weft chains: \(active) active rule(s) of \(rules.count), \(output.payload.utf8.count) bytes")]
+        for (table, builtin, chain) in hooksMissing { changes.append(Change(name, "\(table.rawValue) \(builtin) -> \(chain)")) }
+        guard apply else { return changes }
+
+        try await netfilter.restore(output.payload)
+        lastApplied.payload.withLock { $0 = output.payload }
+
+        // Read back: every Weft chain holds the number of rules compiled for it, hooks in place.
+        var after: [String: Int] = [:]
+        var hooked: Set<String> = []
+        for table in Self.tables {
+            let text = try await netfilter.save(table: table.rawValue)
+            hooked.formUnion(FirewallCompiler.presentHooks(table: table, save: text))
+            for (chain, list) in FirewallCompiler.observedChains(save: text, names: Set(output.chains.keys)) { after[chain] = list.count }
+        }
+        guard after == wantedCounts else {
+            throw SystemError.io("firewall chains differ after apply: wanted \(wantedCounts.sorted { $0.key < $1.key }), found \(after.sorted { $0.key < $1.key })")
+        }
+        let missing = FirewallCompiler.hooks.filter { !hooked.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
+        guard missing.isEmpty else { throw SystemError.io("firewall hooks missing after apply: \(missing.map { "\($0.1)->\($0.2)" })") }
+        return changes
+    }
+
+    /// Checks a policy against the kernel without applying it (`iptables-restore --test`).
+    /// Returns the index of the rule on the failing line when the tool names one.
+    public func kernelCheck(_ rules: [FirewallRule?]) async -> (index: Int?, message: String)? {
+        let output = FirewallCompiler.compile(rules, services: services, present: [])
+        do {
+            try await netfilter.test(output.payload)
+            return nil
+        } catch {
+            let message = "\(error)"
+            // "iptables-restore: line 12 failed"
+            var index: Int?
+            if let range = message.range(of: "line ") {
+                let digits = message[range.upperBound...].prefix { $0.isNumber }
+                if let line = Int(digits) { index = output.ruleAtLine[line] }
+            }
+            return (index, message)
+        }
+    }
+}

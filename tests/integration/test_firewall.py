@@ -1,0 +1,131 @@
+"""The firewall for real: VNS3 rules through the API into iptables in a router namespace,
+with traffic from the client namespace to a host behind the controller."""
+
+import pytest
+
+from weftnet import tcp_ask, wait_until
+
+FORWARD_INSIDE = "FORWARD_CUST -i eth0 -o eth1 -j ACCEPT"
+
+
+@pytest.fixture(scope="module")
+def router(lab):
+    """Controller with an inside network 198.19.1.0/24 and an echo server on 198.19.1.2."""
+    c = lab.add_controller()
+    host = lab.add_inside_host(c, 1)
+    host.serve(9000, 9001, 9002)
+    c.host_behind = host
+    return c
+
+
+def put_rules(c, rules, force=False, expect=200):
+    body = {"rules": "\n".join(rules)}
+    if force:
+        body["force"] = True
+    r = c.put("/api/firewall", body)
+    assert r.status_code == expect, r.text
+    if expect == 200:
+        c.wait_applied("firewall")
+    return r
+
+
+def iptables_save(c) -> str:
+    text = ""
+    for table in ("filter", "nat", "mangle"):
+        out = c.in_ns("iptables-save", "-t", table).stdout
+        text += "\n".join(line for line in out.splitlines() if not line.startswith("#"))
+    # Counters change with traffic; compare rules only.
+    return "\n".join(line.split(" [")[0] if line.startswith(":") else line for line in text.splitlines())
+
+
+def test_default_policy_keeps_the_api_and_drops_the_rest(router):
+    put_rules(router, [])
+    filter_table = router.in_ns("iptables-save", "-t", "filter").stdout
+    assert "-A INPUT -j WEFT_INPUT" in filter_table
+    assert "-A WEFT_INPUT -p tcp -m tcp --dport 8000 -j ACCEPT" in filter_table
+    assert filter_table.count("-A INPUT -j WEFT_INPUT") == 1
+    # Forwarding to the inside is dropped by default ...
+    assert tcp_ask(router.host_behind.ip, 9000) is None
+    # ... and the API still answers (we are talking to it).
+    assert router.get("/api/config").status_code == 200
+
+
+def test_masquerade_makes_the_server_see_the_router(router):
+    put_rules(router, [FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9000) == "198.18.0.1 9000"
+    put_rules(router, [FORWARD_INSIDE, "MACRO_CUST -o eth1 -s 198.18.0.0/24 -j MASQUERADE"])
+    assert tcp_ask(router.host_behind.ip, 9000) == "198.19.1.1 9000"
+
+
+def test_dnat_port_forward_reaches_the_inner_host(router):
+    put_rules(router, ["PREROUTING_CUST -i eth0 -p tcp --dport 3389 -j DNAT --to 198.19.1.2:9001"])
+    assert tcp_ask(router.ip, 3389) == "198.18.0.1 9001"
+    put_rules(router, [])
+    assert tcp_ask(router.ip, 3389) is None
+
+
+def test_netmap_maps_an_imaginary_subnet_to_the_real_one(lab, router):
+    from weftnet import in_ns
+    in_ns(lab.client_ns, "ip", "route", "replace", "198.19.99.0/24", "via", router.ip)
+    put_rules(router, [FORWARD_INSIDE, "PREROUTING_CUST -i eth0 -d 198.19.99.0/24 -j NETMAP --to 198.19.1.0/24"])
+    assert tcp_ask("198.19.99.2", 9000) == "198.18.0.1 9000"
+
+
+def test_rule_order_decides(router):
+    drop = "FORWARD_CUST -p tcp --dport 9002 -j DROP"
+    put_rules(router, [drop, FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9002) is None
+    assert tcp_ask(router.host_behind.ip, 9000) is not None
+    put_rules(router, [FORWARD_INSIDE, drop])
+    assert tcp_ask(router.host_behind.ip, 9002) == "198.18.0.1 9002"
+
+
+def test_v1_positions_and_v2_ids(router):
+    put_rules(router, ["FORWARD_CUST -p tcp --dport 9002 -j DROP"])
+    r = router.post("/api/firewall/rules", {"rule": FORWARD_INSIDE, "position": 0})
+    assert r.status_code == 200 and r.json()["response"]["status"] == "submitted"
+    router.wait_applied("firewall")
+    assert router.response("GET", "/api/firewall/rules") == [
+        [FORWARD_INSIDE, 0], ["FORWARD_CUST -p tcp --dport 9002 -j DROP", 1]]
+    assert router.response("GET", "/api/v2/firewall/rules") == router.response("GET", "/api/firewall/rules")
+    assert tcp_ask(router.host_behind.ip, 9002) == "198.18.0.1 9002"
+    detailed = router.response("GET", "/api/v2/firewall/rules?state=active")
+    drop_id = next(rule["id"] for rule in detailed if "9002" in rule["rule"])
+    router.response("PUT", f"/api/v2/firewall/rules/{drop_id}", {"disabled": True})
+    assert router.response("DELETE", "/api/firewall/rules", {"rule": FORWARD_INSIDE})["position"] == 0
+    router.wait_applied("firewall")
+    assert tcp_ask(router.host_behind.ip, 9000) is None
+    r = router.delete("/api/firewall/rules/5")
+    assert r.status_code == 404
+
+
+BAD_RULES = [
+    ("FORWARD_CUST -p tcp --dport 22 -j EXPLODE", "EXPLODE"),
+    ("FORWARD_CUST -s 10.0.0.0/40 -j DROP", "10.0.0.0/40"),
+    ("NOSUCH_CUST -j DROP", "NOSUCH_CUST"),
+    ("FORWARD_CUST -m set --match-set NETS_none src -j DROP", "NETS_none"),
+    ("INPUT_CUST -p tcp --dport 8000 -j DROP", "8000"),
+    ("INPUT_CUST -j DROP", "8000"),
+]
+
+
+@pytest.mark.parametrize("bad,word", BAD_RULES)
+def test_bad_rule_set_changes_nothing(router, bad, word):
+    put_rules(router, [FORWARD_INSIDE])
+    before, generation = iptables_save(router), router.generation()
+    r = put_rules(router, [FORWARD_INSIDE, bad], expect=400)
+    error = r.json()["error"]
+    assert "rule 1" in error["message"] and word in error["message"], error
+    assert router.generation() == generation
+    assert iptables_save(router) == before
+    assert router.response("GET", "/api/firewall/rules") == [[FORWARD_INSIDE, 0]]
+
+
+def test_forced_lockout_applies_and_cuts_the_api_off(lab):
+    c = lab.add_controller()
+    r = c.put("/api/firewall", {"rules": "INPUT_CUST -p tcp --dport 8000 -j DROP", "force": True})
+    assert r.status_code == 200
+    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=30, what="API cut off")
+    rules = c.in_ns("iptables-save", "-t", "filter").stdout
+    assert "-A INPUT_CUST -p tcp -m tcp --dport 8000 -j DROP" in rules
+    c.stop()
