@@ -28,7 +28,7 @@ enum Present {
     static func topologyChecksum(_ topology: Topology?) -> String {
         guard let topology else { return "" }
         let text = "\(topology.subnet)|\(topology.managers.map(\.description).joined(separator: ","))|\(topology.asns.map(String.init).joined(separator: ","))|\(topology.clients.first?.description ?? "")-\(topology.clients.last?.description ?? "")#\(topology.clients.count)"
-        return Insecure.SHA1.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(Insecure.SHA1.hash(data: Array(text.utf8)))
     }
 
     static func config(_ state: DesiredState, facts: HostFacts, options: ControllerOptions) -> JSONValue {

@@ -85,6 +85,44 @@ public struct FirewallReconciler: SubsystemReconciler {
         return changes
     }
 
+    public struct Counter: Sendable, Equatable {
+        public let packets: Int
+        public let bytes: Int
+    }
+
+    /// Packet and byte counters of each enabled customer rule, keyed by its index in the
+    /// policy, read from `iptables-save -c`. COPY macros report their incoming TEE rule.
+    public func counters(_ policy: FirewallPolicy) async throws -> [Int: Counter] {
+        let rules: [FirewallRule?]
+        do { rules = try Self.parse(policy, names: names) } catch { throw SystemError.parse("\(error)") }
+        let output = FirewallCompiler.compile(rules, services: services, present: [])
+        // The n-th "-A CHAIN" line of the payload belongs to rule ruleAtLine[line]; the kernel
+        // keeps the same order, so pair them up chain by chain.
+        var owners: [String: [Int?]] = [:]
+        for (offset, line) in output.payload.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.hasPrefix("-A ") {
+            let chain = String(line.dropFirst(3).prefix { $0 != " " })
+            owners[chain, default: []].append(output.ruleAtLine[offset + 1])
+        }
+        var result: [Int: Counter] = [:]
+        for table in Self.tables {
+            var seen: [String: Int] = [:]
+            for line in try await netfilter.save(table: table.rawValue, counters: true).split(separator: "\n") {
+                guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { continue }
+                let numbers = line[line.index(after: line.startIndex)..<close].split(separator: ":")
+                let rest = line[line.index(after: close)...].drop { $0 == " " }
+                guard rest.hasPrefix("-A "), numbers.count == 2, let packets = Int(numbers[0]), let bytes = Int(numbers[1]) else { continue }
+                let chain = String(rest.dropFirst(3).prefix { $0 != " " })
+                guard let list = owners[chain] else { continue }
+                let n = seen[chain, default: 0]
+                seen[chain] = n + 1
+                if n < list.count, let index = list[n], result[index] == nil {
+                    result[index] = Counter(packets: packets, bytes: bytes)
+                }
+            }
+        }
+        return result
+    }
+
     /// Checks a policy against the kernel without applying it (`iptables-restore --test`).
     /// Returns the index of the rule on the failing line when the tool names one.
     public func kernelCheck(_ rules: [FirewallRule?]) async -> (index: Int?, message: String)? {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import WeftModel
 
 /// An API token (`api-token` header). Only a SHA-256 of the token is stored; the token
 /// itself is shown once, when it is created.
@@ -21,13 +22,13 @@ public struct APIToken: Sendable, Equatable {
     public func isValid(at now: Int) -> Bool { !expired && now < expiresAt }
 
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// 32 random bytes, hex.
     public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     init(row: Row) {

@@ -1,8 +1,9 @@
 /// iptables through `iptables-save` / `iptables-restore --noflush`: a payload that declares
 /// `:CHAIN - [0:0]` replaces exactly that chain, atomically, leaving all others alone.
 public protocol Netfilter: Sendable {
-    /// `iptables-save -t TABLE` output.
-    func save(table: String) async throws -> String
+    /// `iptables-save -t TABLE` output; with `counters`, each rule line starts with
+    /// `[packets:bytes]` (`iptables-save -c`).
+    func save(table: String, counters: Bool) async throws -> String
     /// Checks (`--test`) and then applies one restore payload. Nothing is applied when
     /// the check fails.
     func restore(_ payload: String) async throws
@@ -10,13 +11,17 @@ public protocol Netfilter: Sendable {
     func test(_ payload: String) async throws
 }
 
+extension Netfilter {
+    public func save(table: String) async throws -> String { try await save(table: table, counters: false) }
+}
+
 public struct IptablesNetfilter: Netfilter {
     let runner: any CommandRunner
 
     public init(runner: any CommandRunner = ProcessRunner()) { self.runner = runner }
 
-    public func save(table: String) async throws -> String {
-        try await runner.check(["iptables-save", "-t", table])
+    public func save(table: String, counters: Bool) async throws -> String {
+        try await runner.check(["iptables-save"] + (counters ? ["-c"] : []) + ["-t", table])
     }
 
     public func test(_ payload: String) async throws {

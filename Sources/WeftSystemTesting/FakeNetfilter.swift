@@ -32,11 +32,11 @@ public final class FakeNetfilter: Netfilter {
 
     public func chains(table: String) -> [String: Chain] { state.withLock { $0[table] ?? [:] } }
 
-    public func save(table: String) async throws -> String {
+    public func save(table: String, counters: Bool) async throws -> String {
         let chains = self.chains(table: table)
         var lines = ["*\(table)"]
         for name in chains.keys.sorted() { lines.append(":\(name) \(chains[name]!.policy) [0:0]") }
-        for name in chains.keys.sorted() { lines += chains[name]!.rules.map { "-A \(name) \($0)" } }
+        for name in chains.keys.sorted() { lines += chains[name]!.rules.map { (counters ? "[0:0] " : "") + "-A \(name) \($0)" } }
         lines.append("COMMIT")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -129,3 +129,19 @@ def test_forced_lockout_applies_and_cuts_the_api_off(lab):
     rules = c.in_ns("iptables-save", "-t", "filter").stdout
     assert "-A INPUT_CUST -p tcp -m tcp --dport 8000 -j DROP" in rules
     c.stop()
+
+
+def test_rule_counters_move_with_traffic(router):
+    drop = "FORWARD_CUST -p tcp --dport 9002 -j DROP"
+    put_rules(router, [drop, FORWARD_INSIDE])
+
+    def counters():
+        return {r["rule"]: r["packets"] for r in router.response("GET", "/api/v2/firewall/rules?osview=True")}
+
+    before = counters()
+    assert before[drop] is not None
+    assert tcp_ask(router.host_behind.ip, 9002, timeout=1.0) is None
+    assert tcp_ask(router.host_behind.ip, 9000) is not None
+    after = counters()
+    assert after[drop] > before[drop], (before, after)
+    assert after[FORWARD_INSIDE] > before[FORWARD_INSIDE]

@@ -65,11 +65,26 @@ struct FirewallRoutes {
             guard request.uri.query?.isEmpty == false else { return Reply.ok(Self.pairs(policy)) }
             let state = request.query("state")
             let groups = request.query("groups").map { Set($0.split(separator: ",").map(String.init)) }
+            // osview=True adds the kernel's packet and byte counters of each rule.
+            var counters: [Int: FirewallReconciler.Counter]?
+            if request.query("osview")?.lowercased() == "true" {
+                guard let firewall = controller.firewall else {
+                    throw APIError(.badRequest, "NotSupported", "osview needs a controller that applies its firewall (not --no-apply)")
+                }
+                counters = try await firewall.counters(policy)
+            }
             var list: [JSONValue] = []
             for (index, entry) in policy.entries.enumerated() {
                 if state == "disabled" && !entry.disabled || state == "active" && entry.disabled { continue }
                 if let groups, groups.isDisjoint(with: entry.groups) { continue }
-                list.append(Self.present(entry, position: index))
+                var shown = Self.present(entry, position: index)
+                if let counters, case .object(var object) = shown {
+                    let counter = counters[index]
+                    object["packets"] = counter.map { .int($0.packets) } ?? .null
+                    object["bytes"] = counter.map { .int($0.bytes) } ?? .null
+                    shown = .object(object)
+                }
+                list.append(shown)
             }
             return Reply.ok(.array(list))
         }

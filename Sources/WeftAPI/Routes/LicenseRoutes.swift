@@ -18,7 +18,7 @@ struct LicenseRoutes {
             if controller.snapshot.license?.finalized == true {
                 throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
             }
-            let sha1 = Insecure.SHA1.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let sha1 = Hex.encode(Insecure.SHA1.hash(data: bytes))
             let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
             try controller.commit(context.principal, "license.upload", detail: "sha1 \(sha1)") { db in try Store.set(.license, license, in: db) }
             return Reply.ok([
