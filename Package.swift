@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "weft", targets: ["weft"]),
+        .executable(name: "weft-micro", targets: ["WeftMicro"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -95,6 +96,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WeftMicro",
+            dependencies: ["WeftModel", "WeftFirewall", "WeftStore"],
+            path: "Benchmarks/WeftMicro",
             swiftSettings: strict
         ),
         .testTarget(

@@ -57,6 +57,14 @@ public final class Controller: Sendable {
         return result.value
     }
 
+    /// Like `commit`, returning the generation the write created.
+    public func commitReturningGeneration(_ principal: String?, _ action: String, detail: String = "", _ body: (Database) throws -> Void) throws -> Int {
+        let result = try store.write(actor: principal ?? "system", action: action, detail: detail, body)
+        refresh()
+        reconciler.wake()
+        return result.generation
+    }
+
     /// Re-reads the snapshot from the store.
     public func refresh() {
         if let fresh = try? store.desiredState() {

@@ -38,6 +38,9 @@ public enum FirewallCompiler {
         public var ruleAtLine: [Int: Int]
         /// Rules per Weft chain, written as iptables-save prints them (for read-back).
         public var chains: [String: [String]]
+        /// The payload without the hook lines: equal for the same rule set whatever hooks
+        /// were already in place (what "did the rule set change?" compares).
+        public var signature: String
     }
 
     /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
@@ -45,6 +48,7 @@ public enum FirewallCompiler {
         var lines: [String] = []
         var ruleAtLine: [Int: Int] = [:]
         var chains: [String: [String]] = [:]
+        var hookLines: Set<Int> = []
 
         func emit(_ line: String, rule: Int? = nil) {
             lines.append(line)
@@ -106,10 +110,12 @@ public enum FirewallCompiler {
             for (hookTable, builtin, chain) in hooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
                 // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.
                 emit(table == .filter ? "-I \(builtin) 1 -j \(chain)" : "-A \(builtin) -j \(chain)")
+                hookLines.insert(lines.count - 1)
             }
             emit("COMMIT")
         }
-        return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains)
+        let signature = lines.enumerated().filter { !hookLines.contains($0.offset) }.map(\.element).joined(separator: "\n")
+        return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains, signature: signature)
     }
 
     /// Hooks present in `iptables-save` text of one table, as "table builtin chain".

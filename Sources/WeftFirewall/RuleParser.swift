@@ -368,6 +368,8 @@ extension RuleParser.Value: Equatable {
 
 extension String {
     var trimmingWhitespace: String {
+        let bytes = utf8
+        if let first = bytes.first, let last = bytes.last, first > 0x20, last > 0x20 { return self }
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view = view.dropFirst() }
         while let last = view.last, last.isWhitespace { view = view.dropLast() }

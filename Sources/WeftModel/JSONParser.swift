@@ -98,36 +98,32 @@ public struct JSONParser {
         }
     }
 
+    /// Collects the string's UTF-8 bytes (escapes encoded in place) and validates them once
+    /// at the end: no per-escape string building, which made bodies with many `\n` slow.
     private mutating func parseString() throws(SyntaxError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush(_ run: inout [UInt8], into scalars: inout String.UnicodeScalarView) {
-            if !run.isEmpty { scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run.removeAll(keepingCapacity: true) }
-        }
+        var out: [UInt8] = []
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                flush(&run, into: &scalars)
-                let result = String(scalars)
-                return result
+                if ascii { return String(decoding: out, as: UTF8.self) }
+                guard let text = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                return text
             case UInt8(ascii: "\\"):
-                flush(&run, into: &scalars)
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input") }
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800...0xDBFF).contains(code) {
@@ -142,14 +138,16 @@ public struct JSONParser {
                         throw error("unpaired surrogate")
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
-                    scalars.append(scalar)
+                    out.append(contentsOf: UTF8.encode(scalar)!)
+                    if code >= 0x80 { ascii = false }
                 default:
                     throw error("invalid escape")
                 }
             case 0x00..<0x20:
                 throw error("control character in string")
             default:
-                run.append(byte)
+                if byte >= 0x80 { ascii = false }
+                out.append(byte)
                 index += 1
             }
         }

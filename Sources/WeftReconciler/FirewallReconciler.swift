@@ -11,10 +11,17 @@ public struct FirewallReconciler: SubsystemReconciler {
     let netfilter: any Netfilter
     let services: FirewallCompiler.Services
     let names: ServiceNames
-    private let lastApplied = LastApplied()
+    private let memory = Memory()
+    /// API applies and reconcile passes never interleave.
+    private let gate = SerialGate()
 
-    final class LastApplied: Sendable {
-        let payload = Mutex<String?>(nil)
+    /// What this process last put into the kernel, and for which store generation.
+    final class Memory: Sendable {
+        struct Applied: Sendable {
+            var signature: String
+            var generation: Int
+        }
+        let applied = Mutex<Applied?>(nil)
     }
 
     public init(netfilter: any Netfilter, services: FirewallCompiler.Services, names: ServiceNames = ServiceNames()) {
@@ -37,6 +44,12 @@ public struct FirewallReconciler: SubsystemReconciler {
     static let tables: [NetfilterTable] = [.filter, .nat, .mangle]
 
     public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        try await gate.run { try await reconcileLocked(desired, apply: apply) }
+    }
+
+    private func reconcileLocked(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        // The API applied a newer rule set while this pass waited: nothing to do.
+        if let applied = memory.applied.withLock({ $0 }), desired.generation < applied.generation { return [] }
         let rules: [FirewallRule?]
         do { rules = try Self.parse(desired.firewall, names: names) } catch {
             throw SystemError.parse("stored firewall rule refused: \(error)")
@@ -58,7 +71,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             }
         }
         let hooksMissing = FirewallCompiler.hooks.filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
-        let same = hooksMissing.isEmpty && observedCounts == wantedCounts && lastApplied.payload.withLock { $0 } == output.payload
+        let same = hooksMissing.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
         if same { return [] }
 
         let active = rules.compactMap { $0 }.count
@@ -67,7 +80,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         guard apply else { return changes }
 
         try await netfilter.restore(output.payload)
-        lastApplied.payload.withLock { $0 = output.payload }
+        memory.applied.withLock { $0 = .init(signature: output.signature, generation: desired.generation) }
 
         // Read back: every Weft chain holds the number of rules compiled for it, hooks in place.
         var after: [String: Int] = [:]
@@ -123,22 +136,52 @@ public struct FirewallReconciler: SubsystemReconciler {
         return result
     }
 
-    /// Checks a policy against the kernel without applying it (`iptables-restore --test`).
-    /// Returns the index of the rule on the failing line when the tool names one.
-    public func kernelCheck(_ rules: [FirewallRule?]) async -> (index: Int?, message: String)? {
-        let output = FirewallCompiler.compile(rules, services: services, present: [])
-        do {
-            try await netfilter.test(output.payload)
-            return nil
-        } catch {
-            let message = "\(error)"
-            // "iptables-restore: line 12 failed"
-            var index: Int?
-            if let range = message.range(of: "line ") {
-                let digits = message[range.upperBound...].prefix { $0.isNumber }
-                if let line = Int(digits) { index = output.ruleAtLine[line] }
+    /// The API's write path: puts `rules` into the kernel with one checked
+    /// `iptables-restore` (a refused payload changes nothing), then runs `commit` (the store transaction,
+    /// returning the new generation). When the commit fails, the previous rule set goes
+    /// back into the kernel. Returns the generation now live.
+    public func applyNow(_ rules: [FirewallRule?], commit: @Sendable () throws -> Int) async throws -> Int {
+        try await gate.run {
+            let previous = memory.applied.withLock { $0 }
+            var present: Set<String> = []
+            if previous == nil {
+                for table in Self.tables {
+                    present.formUnion(FirewallCompiler.presentHooks(table: table, save: try await netfilter.save(table: table.rawValue)))
+                }
+            } else {
+                // Hooks were verified when the previous set went in; a pass repairs them if removed since.
+                present = Set(FirewallCompiler.hooks.map { "\($0.0.rawValue) \($0.1) \($0.2)" })
             }
-            return (index, message)
+            let output = FirewallCompiler.compile(rules, services: services, present: present)
+            do {
+                try await netfilter.restore(output.payload)
+            } catch {
+                throw KernelRefusal(index: Self.ruleIndex(in: "\(error)", output: output), message: "\(error)")
+            }
+            let generation: Int
+            do {
+                generation = try commit()
+            } catch {
+                if let previous { try? await netfilter.restore(previous.signature + "\n") }
+                throw error
+            }
+            memory.applied.withLock { $0 = .init(signature: output.signature, generation: generation) }
+            return generation
         }
     }
+
+    /// The kernel (iptables-restore) refused a rule set; `index` is the customer rule on the
+    /// failing line when the tool names one.
+    public struct KernelRefusal: Error, Sendable {
+        public let index: Int?
+        public let message: String
+    }
+
+    /// "Error occurred at line: 12" (or "line 12 failed") → the rule compiled onto line 12.
+    static func ruleIndex(in message: String, output: FirewallCompiler.Output) -> Int? {
+        guard let range = message.range(of: "line") else { return nil }
+        let digits = message[range.upperBound...].drop { $0 == ":" || $0 == " " }.prefix { $0.isNumber }
+        return Int(digits).flatMap { output.ruleAtLine[$0] }
+    }
+
 }

@@ -58,12 +58,12 @@ public final class ReconcileService: Service, Sendable {
         }
         for subsystem in subsystems {
             var status = board.status(subsystem.name) ?? SubsystemStatus(name: subsystem.name)
-            status.desiredGeneration = desired.generation
+            status.desiredGeneration = max(status.desiredGeneration, desired.generation)
             status.updatedAt = Int(Date().timeIntervalSince1970)
             do {
                 let changes = try await subsystem.reconcile(desired, apply: board.applying)
                 status.state = board.applying ? .ok : .planned
-                if board.applying { status.appliedGeneration = desired.generation }
+                if board.applying { status.appliedGeneration = max(status.appliedGeneration ?? 0, desired.generation) }
                 status.message = board.applying ? (changes.isEmpty ? "in sync" : "applied \(changes.count) change(s)")
                     : "--no-apply: \(changes.count) change(s) planned, nothing touched"
                 if !changes.isEmpty || !board.applying { status.lastChanges = changes.map(\.summary) }

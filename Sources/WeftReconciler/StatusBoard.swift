@@ -20,4 +20,17 @@ public final class StatusBoard: Sendable {
     }
 
     public func status(_ name: String) -> SubsystemStatus? { entries.withLock { $0[name] } }
+
+    /// Records that a write path outside the loop (the API) put `generation` into effect.
+    public func markApplied(_ name: String, generation: Int, message: String) {
+        entries.withLock { table in
+            var status = table[name] ?? SubsystemStatus(name: name)
+            status.desiredGeneration = max(status.desiredGeneration, generation)
+            status.appliedGeneration = max(status.appliedGeneration ?? 0, generation)
+            status.state = .ok
+            status.message = message
+            status.updatedAt = Int(Date().timeIntervalSince1970)
+            table[name] = status
+        }
+    }
 }

@@ -5,7 +5,9 @@ public protocol Netfilter: Sendable {
     /// `[packets:bytes]` (`iptables-save -c`).
     func save(table: String, counters: Bool) async throws -> String
     /// Checks (`--test`) and then applies one restore payload. Nothing is applied when
-    /// the check fails.
+    /// the check fails. The check matters: each table's COMMIT is its own kernel
+    /// transaction, so without it an error in a later table would leave earlier tables
+    /// changed (seen with iptables-nft 1.8.9).
     func restore(_ payload: String) async throws
     /// Only checks (`--test`) a restore payload; changes nothing.
     func test(_ payload: String) async throws

@@ -191,23 +191,43 @@ struct FirewallRoutes {
 
     // MARK: - The one write path
 
-    /// Applies `mutate` to a copy of the current policy, validates the whole result, and
-    /// commits it. Firewall writes are serialised so a read-modify-write never loses another.
+    /// Applies `mutate` to a copy of the current policy, validates the whole result (parse,
+    /// lockout), puts it into the kernel in one atomic step, and only then stores it; a
+    /// refusal anywhere changes neither kernel nor store. With --no-apply it is stored only.
+    /// Firewall writes are serialised so a read-modify-write never loses another.
     @discardableResult
     func change<T: Sendable>(_ context: WeftRequestContext, _ action: String, detail: String, force: Bool = false,
                              _ mutate: @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
         try await gate.run {
             var policy = controller.snapshot.firewall
             let result = try mutate(&policy)
-            try await validate(policy, force: force)
-            try controller.commit(context.principal, action, detail: String(detail.prefix(500))) { db in
-                try Store.set(.firewall, policy, in: db)
+            let rules = try check(policy, force: force)
+            let frozen = policy
+            let principal = context.principal
+            let commit: @Sendable () throws -> Int = {
+                try controller.commitReturningGeneration(principal, action, detail: String(detail.prefix(500))) { db in
+                    try Store.set(.firewall, frozen, in: db)
+                }
             }
+            guard let firewall = controller.firewall else {
+                _ = try commit()
+                return result
+            }
+            let generation: Int
+            do {
+                generation = try await firewall.applyNow(rules, commit: commit)
+            } catch let refusal as FirewallReconciler.KernelRefusal {
+                var message = "the kernel refused the rule set"
+                if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
+                throw APIError(.badRequest, "FirewallRuleError", message + ": " + refusal.message)
+            }
+            controller.reconciler.board.markApplied("firewall", generation: generation, message: "applied by the API: \(rules.count) rule(s)")
             return result
         }
     }
 
-    func validate(_ policy: FirewallPolicy, force: Bool) async throws {
+    /// Parses every enabled rule and refuses a lockout unless forced.
+    func check(_ policy: FirewallPolicy, force: Bool) throws -> [FirewallRule?] {
         let rules: [FirewallRule?]
         do {
             rules = try FirewallReconciler.parse(policy)
@@ -217,11 +237,7 @@ struct FirewallRoutes {
         if !force, let lockout = LockoutCheck.check(rules, apiPort: controller.options.port) {
             throw APIError(.badRequest, "FirewallLockout", lockout.description)
         }
-        if let firewall = controller.firewall, let failure = await firewall.kernelCheck(rules) {
-            var message = "the kernel refused the rule set"
-            if let index = failure.index { message += " at rule \(index) (\"\(policy.entries[index].rule)\")" }
-            throw APIError(.badRequest, "FirewallRuleError", message + ": " + failure.message)
-        }
+        return rules
     }
 
     // MARK: - Shapes and fields
@@ -320,23 +336,5 @@ struct FirewallRoutes {
     static func token() -> String {
         var generator = SystemRandomNumberGenerator()
         return String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
-    }
-}
-
-/// Runs async bodies one at a time, in arrival order.
-actor SerialGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
     }
 }
