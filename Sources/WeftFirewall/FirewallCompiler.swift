@@ -41,6 +41,18 @@ public enum FirewallCompiler {
         /// The payload without the hook lines: equal for the same rule set whatever hooks
         /// were already in place (what "did the rule set change?" compares).
         public var signature: String
+        /// Per table: its part of the payload (hooks included) and of the signature.
+        public var sections: [NetfilterTable: (payload: String, signature: String)]
+
+        /// The payload for only the tables whose signature differs from `previous`
+        /// (all of them when there is none), and how many tables that is.
+        public func payload(changedSince previous: [NetfilterTable: String]?) -> (payload: String, tables: Int) {
+            guard let previous else { return (payload, sections.count) }
+            let changed = NetfilterTable.allCases.filter { sections[$0] != nil && sections[$0]!.signature != previous[$0] }
+            return (changed.map { sections[$0]!.payload }.joined(), changed.count)
+        }
+
+        public var tableSignatures: [NetfilterTable: String] { sections.mapValues(\.signature) }
     }
 
     /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
@@ -59,7 +71,9 @@ public enum FirewallCompiler {
             chains[chain, default: []].append(arguments)
         }
 
+        var sections: [NetfilterTable: (payload: String, signature: String)] = [:]
         for table in NetfilterTable.allCases {
+            let firstLine = lines.count
             emit("*\(table.rawValue)")
             let ownChains: [String] = switch table {
             case .filter: ["INPUT_CUST", "FORWARD_CUST", "OUTPUT_CUST", "WEFT_INPUT", "WEFT_FORWARD", "WEFT_OUTPUT"]
@@ -113,9 +127,12 @@ public enum FirewallCompiler {
                 hookLines.insert(lines.count - 1)
             }
             emit("COMMIT")
+            let range = firstLine..<lines.count
+            sections[table] = (range.map { lines[$0] }.joined(separator: "\n") + "\n",
+                               range.filter { !hookLines.contains($0) }.map { lines[$0] }.joined(separator: "\n"))
         }
         let signature = lines.enumerated().filter { !hookLines.contains($0.offset) }.map(\.element).joined(separator: "\n")
-        return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains, signature: signature)
+        return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains, signature: signature, sections: sections)
     }
 
     /// Hooks present in `iptables-save` text of one table, as "table builtin chain".

@@ -175,6 +175,13 @@ extension IPv4Network: Codable {
 
 extension StringProtocol {
     public var trimmed: String {
-        String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        // Fast path: nothing to trim (ASCII non-space at both ends).
+        let text = String(self)
+        if let first = text.utf8.first, first > 0x20, first < 0x80,
+           let last = text.utf8.last, last > 0x20, last < 0x80 { return text }
+        var view = Substring(text)
+        while let c = view.first, c.isWhitespace { view = view.dropFirst() }
+        while let c = view.last, c.isWhitespace { view = view.dropLast() }
+        return String(view)
     }
 }

@@ -19,6 +19,7 @@ public struct FirewallReconciler: SubsystemReconciler {
     final class Memory: Sendable {
         struct Applied: Sendable {
             var signature: String
+            var tables: [NetfilterTable: String]
             var generation: Int
         }
         let applied = Mutex<Applied?>(nil)
@@ -80,7 +81,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         guard apply else { return changes }
 
         try await netfilter.restore(output.payload)
-        memory.applied.withLock { $0 = .init(signature: output.signature, generation: desired.generation) }
+        memory.applied.withLock { $0 = .init(signature: output.signature, tables: output.tableSignatures, generation: desired.generation) }
 
         // Read back: every Weft chain holds the number of rules compiled for it, hooks in place.
         var after: [String: Int] = [:]
@@ -153,10 +154,21 @@ public struct FirewallReconciler: SubsystemReconciler {
                 present = Set(FirewallCompiler.hooks.map { "\($0.0.rawValue) \($0.1) \($0.2)" })
             }
             let output = FirewallCompiler.compile(rules, services: services, present: present)
+            // Only the tables that changed; one table needs no separate check (one transaction).
+            let change = output.payload(changedSince: previous?.tables)
             do {
-                try await netfilter.restore(output.payload)
+                switch change.tables {
+                case 0: break
+                case 1: try await netfilter.restoreOneTable(change.payload)
+                default: try await netfilter.restore(change.payload)
+                }
             } catch {
-                throw KernelRefusal(index: Self.ruleIndex(in: "\(error)", output: output), message: "\(error)")
+                // Line numbers refer to the partial payload: check the whole one to name the rule.
+                var message = "\(error)"
+                if change.tables != NetfilterTable.allCases.count {
+                    do { try await netfilter.test(output.payload) } catch let full { message = "\(full)" }
+                }
+                throw KernelRefusal(index: Self.ruleIndex(in: message, output: output), message: message)
             }
             let generation: Int
             do {
@@ -165,7 +177,7 @@ public struct FirewallReconciler: SubsystemReconciler {
                 if let previous { try? await netfilter.restore(previous.signature + "\n") }
                 throw error
             }
-            memory.applied.withLock { $0 = .init(signature: output.signature, generation: generation) }
+            memory.applied.withLock { $0 = .init(signature: output.signature, tables: output.tableSignatures, generation: generation) }
             return generation
         }
     }

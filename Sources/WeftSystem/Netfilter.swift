@@ -9,6 +9,10 @@ public protocol Netfilter: Sendable {
     /// transaction, so without it an error in a later table would leave earlier tables
     /// changed (seen with iptables-nft 1.8.9).
     func restore(_ payload: String) async throws
+    /// Applies a payload that touches exactly one table, in one `iptables-restore` run:
+    /// one table is one kernel transaction, so a refused payload changes nothing and the
+    /// separate check can be skipped.
+    func restoreOneTable(_ payload: String) async throws
     /// Only checks (`--test`) a restore payload; changes nothing.
     func test(_ payload: String) async throws
 }
@@ -28,6 +32,10 @@ public struct IptablesNetfilter: Netfilter {
 
     public func test(_ payload: String) async throws {
         try await runner.check(["iptables-restore", "--noflush", "--test", "-w", "5"], stdin: payload)
+    }
+
+    public func restoreOneTable(_ payload: String) async throws {
+        try await runner.check(["iptables-restore", "--noflush", "-w", "5"], stdin: payload)
     }
 
     public func restore(_ payload: String) async throws {

@@ -49,6 +49,11 @@ public final class FakeNetfilter: Netfilter {
         try run(payload, commit: true)
     }
 
+    public func restoreOneTable(_ payload: String) async throws {
+        precondition(payload.split(separator: "\n").filter { $0.hasPrefix("*") }.count == 1, "more than one table")
+        try run(payload, commit: true)
+    }
+
     private func run(_ payload: String, commit: Bool) throws {
         var next = state.withLock { $0 }
         var table: String?

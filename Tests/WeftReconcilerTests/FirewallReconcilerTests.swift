@@ -61,3 +61,24 @@ import WeftSystemTesting
         #expect(FirewallReconciler.ruleIndex(in: "iptables-restore: line \(line) failed", output: output) == 0)
     }
 }
+
+@Suite struct FirewallPartialApplyTests {
+    @Test func onlyChangedTablesGoToTheKernel() async throws {
+        let netfilter = FakeNetfilter()
+        let reconciler = FirewallReconciler(netfilter: netfilter, services: .init())
+        let parse = { (rules: [String]) throws -> [FirewallRule?] in
+            var policy = FirewallPolicy()
+            policy.replaceAll(rules.map { ($0, "", false, [], nil) })
+            return try FirewallReconciler.parse(policy)
+        }
+        _ = try await reconciler.applyNow(try parse(["FORWARD_CUST -j DROP"])) { 1 }
+        try await netfilter.restore("*nat\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n")  // someone else's rule
+        _ = try await reconciler.applyNow(try parse(["FORWARD_CUST -j ACCEPT"])) { 2 }
+        #expect(netfilter.chains(table: "filter")["FORWARD_CUST"]?.rules == ["-j ACCEPT"])
+        // The nat table did not change: hooks not duplicated, the foreign rule untouched.
+        #expect(netfilter.chains(table: "nat")["POSTROUTING"]?.rules == ["-j POSTROUTING_CUST", "-j MACRO_CUST", "-j MASQUERADE"])
+        let restores = netfilter.restoreCount
+        _ = try await reconciler.applyNow(try parse(["FORWARD_CUST -j ACCEPT"])) { 3 }
+        #expect(netfilter.restoreCount == restores, "nothing changed, nothing restored")
+    }
+}

@@ -198,10 +198,14 @@ struct FirewallRoutes {
     @discardableResult
     func change<T: Sendable>(_ context: WeftRequestContext, _ action: String, detail: String, force: Bool = false,
                              _ mutate: @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
-        try await gate.run {
+        let clock = ContinuousClock()
+        let arrived = clock.now
+        return try await gate.run {
+            let started = clock.now
             var policy = controller.snapshot.firewall
             let result = try mutate(&policy)
             let rules = try check(policy, force: force)
+            let checked = clock.now
             let frozen = policy
             let principal = context.principal
             let commit: @Sendable () throws -> Int = {
@@ -222,6 +226,10 @@ struct FirewallRoutes {
                 throw APIError(.badRequest, "FirewallRuleError", message + ": " + refusal.message)
             }
             controller.reconciler.board.markApplied("firewall", generation: generation, message: "applied by the API: \(rules.count) rule(s)")
+            controller.logger.debug("firewall write", metadata: [
+                "firewall.rules": "\(rules.count)", "firewall.generation": "\(generation)",
+                "firewall.wait_ms": "\((started - arrived).milliseconds)", "firewall.check_ms": "\((checked - started).milliseconds)",
+                "firewall.apply_commit_ms": "\((clock.now - checked).milliseconds)"])
             return result
         }
     }
@@ -262,8 +270,8 @@ struct FirewallRoutes {
     static func ruleText(_ text: String) throws -> String {
         let rule = text.trimmed
         guard !rule.isEmpty else { throw APIError.argument("Field \"rule\" is empty") }
-        guard !rule.contains("\n") else { throw APIError.argument("Field \"rule\" holds more than one line; send \"rules\"") }
-        guard rule.count <= 2048 else { throw APIError.argument("Field \"rule\" is longer than 2048 characters") }
+        guard !rule.utf8.contains(0x0A) else { throw APIError.argument("Field \"rule\" holds more than one line; send \"rules\"") }
+        guard rule.utf8.count <= 2048 else { throw APIError.argument("Field \"rule\" is longer than 2048 bytes") }
         return rule
     }
 
@@ -271,7 +279,11 @@ struct FirewallRoutes {
     static func lines(_ value: JSONValue?, field: String) throws -> [String] {
         switch value {
         case .string(let text)?:
-            return try text.split(separator: "\n").map { $0.trimmed }.filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(ruleText)
+            // Split on UTF-8 newlines (Character-wise splitting of a 10,000-rule body was slow).
+            return try text.utf8.split(separator: 0x0A).compactMap { line -> String? in
+                let rule = String(Substring(line)).trimmed
+                return rule.isEmpty || rule.hasPrefix("#") ? nil : try ruleText(rule)
+            }
         case .array(let values)?:
             return try values.map { value in
                 guard case .string(let text) = value else { throw APIError.argument("Field \"\(field)\" must hold strings, got \(value.typeName)") }
@@ -337,4 +349,8 @@ struct FirewallRoutes {
         var generator = SystemRandomNumberGenerator()
         return String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
     }
+}
+
+extension Duration {
+    var milliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
 }
