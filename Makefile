@@ -65,6 +65,8 @@ e2e:
 
 bench: test-deps release
 	./scripts/bench/api $(RELEASE_BIN)
+	./scripts/bench/firewall $(RELEASE_BIN)
+	$(SWIFT) run -c release weft-micro
 
 clean:
 	rm -rf .build $(VENV) test-artifacts
