@@ -23,7 +23,9 @@ public enum WeftApp {
         InterfaceRoutes(controller: controller).register(api)
         ServerRoutes(controller: controller).register(api)
         let v2 = APIGroup(group: router.group("api/v2"), table: table, prefix: "/api/v2/")
-        FirewallRoutes(controller: controller).register(api, v2: v2)
+        let firewall = FirewallRoutes(controller: controller)
+        firewall.register(api, v2: v2)
+        FirewallSetRoutes(firewall: firewall).register(api, v2: v2)
         return router
     }
 

@@ -20,11 +20,26 @@ public struct FirewallPolicy: Codable, Sendable, Equatable {
 
     public var nextID: Int
     public var entries: [Entry]
+    /// The fwsets, by name order of creation.
+    public var sets: [FirewallSet]
 
-    public init(nextID: Int = 1, entries: [Entry] = []) {
+    public init(nextID: Int = 1, entries: [Entry] = [], sets: [FirewallSet] = []) {
         self.nextID = nextID
         self.entries = entries
+        self.sets = sets
     }
+
+    enum CodingKeys: String, CodingKey { case nextID, entries, sets }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        nextID = try container.decode(Int.self, forKey: .nextID)
+        entries = try container.decode([Entry].self, forKey: .entries)
+        sets = try container.decodeIfPresent([FirewallSet].self, forKey: .sets) ?? []
+    }
+
+    public func set(named name: String) -> FirewallSet? { sets.first { $0.name == name } }
+    public func setIndex(named name: String) -> Int? { sets.firstIndex { $0.name == name } }
 
     /// Inserts before `position` (nil, -1 or past the end: append); returns the index used.
     @discardableResult

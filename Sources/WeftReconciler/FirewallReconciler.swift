@@ -9,6 +9,7 @@ import WeftSystem
 public struct FirewallReconciler: SubsystemReconciler {
     public let name = "firewall"
     let netfilter: any Netfilter
+    let ipsets: any IPSets
     let services: FirewallCompiler.Services
     let names: ServiceNames
     private let memory = Memory()
@@ -20,20 +21,22 @@ public struct FirewallReconciler: SubsystemReconciler {
         struct Applied: Sendable {
             var signature: String
             var tables: [NetfilterTable: String]
+            var sets: [String: FirewallSet]
             var generation: Int
         }
         let applied = Mutex<Applied?>(nil)
     }
 
-    public init(netfilter: any Netfilter, services: FirewallCompiler.Services, names: ServiceNames = ServiceNames()) {
+    public init(netfilter: any Netfilter, ipsets: any IPSets, services: FirewallCompiler.Services, names: ServiceNames = ServiceNames()) {
         self.netfilter = netfilter
+        self.ipsets = ipsets
         self.services = services
         self.names = names
     }
 
     /// Parses the enabled rules of a policy; disabled ones are nil (they keep their position).
     public static func parse(_ policy: FirewallPolicy, names: ServiceNames = ServiceNames()) throws(RuleError) -> [FirewallRule?] {
-        let parser = RuleParser(context: .init(services: names))
+        let parser = RuleParser(context: .init(sets: Set(policy.sets.map(\.name)), services: names))
         var rules: [FirewallRule?] = []
         rules.reserveCapacity(policy.entries.count)
         for (index, entry) in policy.entries.enumerated() {
@@ -72,16 +75,38 @@ public struct FirewallReconciler: SubsystemReconciler {
             }
         }
         let hooksMissing = FirewallCompiler.hooks.filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
-        let same = hooksMissing.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
-        if same { return [] }
 
-        let active = rules.compactMap { $0 }.count
-        var changes = [Change(name, "replace Weft chains: \(active) active rule(s) of \(rules.count), \(output.payload.utf8.count) bytes")]
+        // fwsets: refill those whose content or kernel size differs, drop those no longer wanted.
+        let desiredSets = desired.firewall.sets
+        let kernelSets = apply ? try await ipsets.counts() : ((try? await ipsets.counts()) ?? [:])
+        let appliedSets = memory.applied.withLock { $0?.sets } ?? [:]
+        let staleSets = desiredSets.filter { appliedSets[$0.name] != $0 || kernelSets[$0.name] != $0.kernelEntryCount }
+        let removedSets = appliedSets.keys.filter { desired.firewall.set(named: $0) == nil && kernelSets[$0] != nil }.sorted()
+
+        let rulesSame = hooksMissing.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
+        if rulesSame && staleSets.isEmpty && removedSets.isEmpty { return [] }
+
+        var changes: [Change] = []
+        for set in staleSets { changes.append(Change(name, "fwset \(set.name): \(set.entries.count) \(set.kind.rawValue) entr(ies)")) }
+        if !rulesSame {
+            let active = rules.compactMap { $0 }.count
+            changes.append(Change(name, "replace Weft chains: \(active) active rule(s) of \(rules.count), \(output.payload.utf8.count) bytes"))
+        }
         for (table, builtin, chain) in hooksMissing { changes.append(Change(name, "\(table.rawValue) \(builtin) -> \(chain)")) }
+        for set in removedSets { changes.append(Change(name, "fwset \(set): remove")) }
         guard apply else { return changes }
 
-        try await netfilter.restore(output.payload)
-        memory.applied.withLock { $0 = .init(signature: output.signature, tables: output.tableSignatures, generation: desired.generation) }
+        if !staleSets.isEmpty { try await ipsets.restore(SetCompiler.fill(staleSets)) }
+        if !rulesSame { try await netfilter.restore(output.payload) }
+        if !removedSets.isEmpty { try await ipsets.restore(SetCompiler.destroy(removedSets)) }
+        memory.applied.withLock {
+            $0 = .init(signature: output.signature, tables: output.tableSignatures,
+                       sets: Dictionary(uniqueKeysWithValues: desiredSets.map { ($0.name, $0) }), generation: desired.generation)
+        }
+        let setsAfter = try await ipsets.counts()
+        for set in desiredSets where setsAfter[set.name] != set.kernelEntryCount {
+            throw SystemError.io("fwset \(set.name) holds \(setsAfter[set.name].map(String.init) ?? "nothing") members after apply, wanted \(set.kernelEntryCount)")
+        }
 
         // Read back: every Weft chain holds the number of rules compiled for it, hooks in place.
         var after: [String: Int] = [:]
@@ -141,9 +166,24 @@ public struct FirewallReconciler: SubsystemReconciler {
     /// `iptables-restore` (a refused payload changes nothing), then runs `commit` (the store transaction,
     /// returning the new generation). When the commit fails, the previous rule set goes
     /// back into the kernel. Returns the generation now live.
-    public func applyNow(_ rules: [FirewallRule?], commit: @Sendable () throws -> Int) async throws -> Int {
+    public func applyNow(_ rules: [FirewallRule?], sets: [FirewallSet] = [], commit: @Sendable () throws -> Int) async throws -> Int {
         try await gate.run {
             let previous = memory.applied.withLock { $0 }
+            // fwsets first (rules may reference new ones), each refilled through an atomic swap.
+            let previousSets = previous?.sets ?? [:]
+            let staleSets = sets.filter { previousSets[$0.name] != $0 }
+            let removedSets = previousSets.keys.filter { name in !sets.contains { $0.name == name } }.sorted()
+            let undoSets = {
+                let restore = staleSets.compactMap { previousSets[$0.name] }
+                let created = staleSets.filter { previousSets[$0.name] == nil }.map(\.name)
+                try? await ipsets.restore(SetCompiler.fill(restore) + SetCompiler.destroy(created))
+            }
+            if !staleSets.isEmpty {
+                do { try await ipsets.restore(SetCompiler.fill(staleSets)) } catch {
+                    await undoSets()
+                    throw KernelRefusal(index: nil, message: "ipset refused the fwsets: \(error)")
+                }
+            }
             var present: Set<String> = []
             if previous == nil {
                 for table in Self.tables {
@@ -168,6 +208,7 @@ public struct FirewallReconciler: SubsystemReconciler {
                 if change.tables != NetfilterTable.allCases.count {
                     do { try await netfilter.test(output.payload) } catch let full { message = "\(full)" }
                 }
+                await undoSets()
                 throw KernelRefusal(index: Self.ruleIndex(in: message, output: output), message: message)
             }
             let generation: Int
@@ -175,9 +216,15 @@ public struct FirewallReconciler: SubsystemReconciler {
                 generation = try commit()
             } catch {
                 if let previous { try? await netfilter.restore(previous.signature + "\n") }
+                await undoSets()
                 throw error
             }
-            memory.applied.withLock { $0 = .init(signature: output.signature, tables: output.tableSignatures, generation: generation) }
+            // Sets no rule references any more go last.
+            if !removedSets.isEmpty { try? await ipsets.restore(SetCompiler.destroy(removedSets)) }
+            memory.applied.withLock {
+                $0 = .init(signature: output.signature, tables: output.tableSignatures,
+                           sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), generation: generation)
+            }
             return generation
         }
     }

@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
         let runner = ProcessRunner()
         let netfilter = IptablesNetfilter(runner: runner)
         let servicesText = try? String(contentsOfFile: "/etc/services", encoding: .utf8)
-        let firewall = FirewallReconciler(netfilter: netfilter, services: .init(apiPort: port),
+        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port),
                                           names: ServiceNames(servicesText: servicesText))
         let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,

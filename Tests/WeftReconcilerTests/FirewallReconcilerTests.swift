@@ -15,7 +15,7 @@ import WeftSystemTesting
 
     @Test func appliesChainsAndHooksOnceThenStaysInSync() async throws {
         let netfilter = FakeNetfilter()
-        let reconciler = FirewallReconciler(netfilter: netfilter, services: .init())
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
         let state = desired(["INPUT_CUST -p tcp --dport 22 -j DROP", "MACRO_CUST -o eth0 -s 10.0.0.0/8 -j MASQUERADE"])
         #expect(try await !reconciler.reconcile(state, apply: true).isEmpty)
         #expect(netfilter.chains(table: "filter")["INPUT_CUST"]?.rules == ["-p tcp --dport 22 -j DROP"])
@@ -28,7 +28,7 @@ import WeftSystemTesting
     @Test func applyNowRollsTheKernelBackWhenTheStoreRefuses() async throws {
         struct StoreDown: Error {}
         let netfilter = FakeNetfilter()
-        let reconciler = FirewallReconciler(netfilter: netfilter, services: .init())
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
         _ = try await reconciler.reconcile(desired(["FORWARD_CUST -j DROP"]), apply: true)
         let next = try FirewallReconciler.parse(desired(["FORWARD_CUST -s 10.0.0.0/8 -j ACCEPT"]).firewall)
         await #expect(throws: StoreDown.self) { try await reconciler.applyNow(next) { throw StoreDown() } }
@@ -43,7 +43,7 @@ import WeftSystemTesting
 
     @Test func kernelRefusalNamesTheRule() async throws {
         let netfilter = FakeNetfilter(rejectRulesContaining: "10.66.0.0/16")
-        let reconciler = FirewallReconciler(netfilter: netfilter, services: .init())
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
         let rules = try FirewallReconciler.parse(desired(["FORWARD_CUST -j ACCEPT", "FORWARD_CUST -s 10.66.0.0/16 -j DROP"]).firewall)
         do {
             _ = try await reconciler.applyNow(rules) { 1 }
@@ -65,7 +65,7 @@ import WeftSystemTesting
 @Suite struct FirewallPartialApplyTests {
     @Test func onlyChangedTablesGoToTheKernel() async throws {
         let netfilter = FakeNetfilter()
-        let reconciler = FirewallReconciler(netfilter: netfilter, services: .init())
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
         let parse = { (rules: [String]) throws -> [FirewallRule?] in
             var policy = FirewallPolicy()
             policy.replaceAll(rules.map { ($0, "", false, [], nil) })

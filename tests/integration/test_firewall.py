@@ -145,3 +145,52 @@ def test_rule_counters_move_with_traffic(router):
     after = counters()
     assert after[drop] > before[drop], (before, after)
     assert after[FORWARD_INSIDE] > before[FORWARD_INSIDE]
+
+
+def test_fwset_blocks_and_unblocks_without_touching_rules(router):
+    r = router.post("/api/v2/firewall/fwsets", {"name": "NETS_block", "type": "net", "description": "blocked clients",
+                                                "entries": [{"entry": "192.0.2.0/24", "comment": "docs"}]})
+    assert r.status_code == 200, r.text
+    block = "FORWARD_CUST -m set --match-set NETS_block src -j DROP"
+    put_rules(router, [block, FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9000) == "198.18.0.1 9000"
+
+    rules_before = router.in_ns("iptables-save", "-t", "filter").stdout.count("-A ")
+    router.response("POST", "/api/v2/firewall/fwsets/NETS_block/entries", {"entry": "198.18.0.1"})
+    router.wait_applied("firewall")
+    assert "198.18.0.1" in router.in_ns("ipset", "list", "NETS_block").stdout
+    assert tcp_ask(router.host_behind.ip, 9000) is None
+    router.response("DELETE", "/api/v2/firewall/fwsets/NETS_block/entries", {"entry": "198.18.0.1"})
+    router.wait_applied("firewall")
+    assert tcp_ask(router.host_behind.ip, 9000) == "198.18.0.1 9000"
+    assert router.in_ns("iptables-save", "-t", "filter").stdout.count("-A ") == rules_before
+
+    # v1 view of the same set, and a v1 port set.
+    assert router.response("GET", "/api/firewall/fwsets?name=NETS_block") == ["NETS_block 192.0.2.0/24"]
+    r = router.post("/api/firewall/fwsets", {"rules": "PORTS_web 9000\nPORTS_web 9100-9200"})
+    assert r.status_code == 200, r.text
+    assert router.response("GET", "/api/v2/firewall/fwsets/PORTS_web")["entries"] == [
+        {"entry": "9000", "comment": ""}, {"entry": "9100-9200", "comment": ""}]
+    put_rules(router, ["FORWARD_CUST -p tcp -m set --match-set PORTS_web dst -j DROP", FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9000) is None
+    assert tcp_ask(router.host_behind.ip, 9001) == "198.18.0.1 9001"
+
+
+def test_fwset_bad_input_changes_nothing(router):
+    put_rules(router, ["FORWARD_CUST -p tcp -m set --match-set PORTS_web dst -j DROP", FORWARD_INSIDE])
+    generation, sets = router.generation(), router.in_ns("ipset", "list", "-n").stdout
+    cases = [
+        ("DELETE", "/api/v2/firewall/fwsets/PORTS_web", {}, 400, "PORTS_web"),           # still referenced by rule 0
+        ("POST", "/api/firewall/fwsets", {"rules": "BAD_prefix 1.2.3.4"}, 400, "NETS_"),
+        ("POST", "/api/v2/firewall/fwsets", {"name": "NETS_x", "type": "net", "entries": ["10.0.0.0/33"]}, 400, "10.0.0.0/33"),
+        ("POST", "/api/v2/firewall/fwsets", {"name": "PORTS_x", "type": "port", "entries": ["70000"]}, 400, "70000"),
+        ("POST", "/api/v2/firewall/fwsets", {"name": "bad name!", "type": "net"}, 400, "bad name!"),
+        ("POST", "/api/v2/firewall/fwsets", {"name": "NETS_block", "type": "net"}, 409, "exists"),
+        ("POST", "/api/v2/firewall/fwsets", {"name": "S_x", "type": "service"}, 400, "service"),
+    ]
+    for method, path, body, status, word in cases:
+        r = router.request(method, path, body=body)
+        assert r.status_code == status, (path, body, r.text)
+        assert word in r.json()["error"]["message"], r.text
+    assert router.generation() == generation
+    assert router.in_ns("ipset", "list", "-n").stdout == sets

@@ -219,7 +219,7 @@ struct FirewallRoutes {
             }
             let generation: Int
             do {
-                generation = try await firewall.applyNow(rules, commit: commit)
+                generation = try await firewall.applyNow(rules, sets: frozen.sets, commit: commit)
             } catch let refusal as FirewallReconciler.KernelRefusal {
                 var message = "the kernel refused the rule set"
                 if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
