@@ -194,3 +194,28 @@ def test_fwset_bad_input_changes_nothing(router):
         assert word in r.json()["error"]["message"], r.text
     assert router.generation() == generation
     assert router.in_ns("ipset", "list", "-n").stdout == sets
+
+
+def test_copy_macro_delivers_a_copy_while_the_original_arrives(lab, router):
+    import subprocess
+    import time
+    capture = lab.add_inside_host(router, 3)   # 198.19.3.2 behind the router's eth3
+    dump = subprocess.Popen(["ip", "netns", "exec", capture.ns, "tcpdump", "-n", "-l", "-i", "eth0", "-c", "3",
+                             "tcp and dst host 198.19.1.2 and dst port 9000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        put_rules(router, [FORWARD_INSIDE, "MACRO_CUST -j COPY --from eth0 --to 198.19.3.2"])
+        mangle = router.in_ns("iptables-save", "-t", "mangle").stdout
+        assert "-A WEFT_COPY_IN -i eth0 -j TEE --gateway 198.19.3.2" in mangle
+        time.sleep(1)  # tcpdump attaches
+        for _ in range(3):
+            assert tcp_ask(router.host_behind.ip, 9000) == "198.18.0.1 9000"   # the original arrives
+        out, _ = dump.communicate(timeout=20)
+        lines = [line for line in out.splitlines() if "198.19.1.2.9000" in line]
+        assert len(lines) == 3, out                                            # and so does a copy
+        assert all("198.18.0.1." in line for line in lines)
+    finally:
+        if dump.poll() is None:
+            dump.kill()
+            dump.wait()
+        put_rules(router, [])
