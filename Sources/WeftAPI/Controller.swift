@@ -23,12 +23,16 @@ public final class Controller: Sendable {
     /// The firewall reconciler, for checking rule sets against the kernel before they are
     /// stored (nil: parse and lint only, as with --no-apply).
     public let firewall: FirewallReconciler?
+    /// For `PUT /api/firewall/actions {action: reset_connection_tracking}` (nil with --no-apply).
+    public let conntrack: (any ConntrackTable)?
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
-                inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil) throws {
+                inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
+                conntrack: (any ConntrackTable)? = nil) throws {
         self.store = store
         self.firewall = firewall
+        self.conntrack = conntrack
         self.options = options
         self.logger = logger
         reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)

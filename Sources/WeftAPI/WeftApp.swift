@@ -26,6 +26,7 @@ public enum WeftApp {
         let firewall = FirewallRoutes(controller: controller)
         firewall.register(api, v2: v2)
         FirewallSetRoutes(firewall: firewall).register(api, v2: v2)
+        FirewallSubgroupRoutes(firewall: firewall).register(api)
         return router
     }
 

@@ -26,6 +26,14 @@ public enum CustomerChain: String, Sendable, CaseIterable, Codable {
     }
 
     /// Prefix of the subgroup chains a rule in this chain may jump to.
+    /// The family of a subgroup chain name (`INP_C_admins` → `.input`), if it has one.
+    public static func family(ofSubgroup name: String) -> CustomerChain? {
+        allCases.first { chain in
+            guard let prefix = chain.subgroupPrefix else { return false }
+            return name.hasPrefix(prefix) && name.count > prefix.count
+        }
+    }
+
     public var subgroupPrefix: String? {
         switch self {
         case .input: "INP_C_"

@@ -56,7 +56,10 @@ public enum FirewallCompiler {
     }
 
     /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
-    public static func compile(_ rules: [FirewallRule?], services: Services = Services(), present: Set<String> = []) -> Output {
+    /// `subgroups` are declared (and so emptied) in their family's table; `removed` subgroup
+    /// chains are flushed and deleted after every jump to them is gone.
+    public static func compile(_ rules: [FirewallRule?], subgroups: [String] = [], removed: [String] = [],
+                               services: Services = Services(), present: Set<String> = []) -> Output {
         var lines: [String] = []
         var ruleAtLine: [Int: Int] = [:]
         var chains: [String: [String]] = [:]
@@ -80,7 +83,8 @@ public enum FirewallCompiler {
             case .nat: ["PREROUTING_CUST", "POSTROUTING_CUST", "MACRO_CUST"]
             case .mangle: ["WEFT_COPY_IN", "WEFT_COPY_OUT"]
             }
-            for chain in ownChains {
+            let groupChains = subgroups.filter { CustomerChain.family(ofSubgroup: $0)?.table == table }
+            for chain in ownChains + groupChains {
                 emit(":\(chain) - [0:0]")
                 chains[chain] = []
             }
@@ -93,7 +97,7 @@ public enum FirewallCompiler {
                 case (_, .copy):
                     continue
                 case (_, _) where rule.chain.table == table:
-                    append(rule.chain.rawValue, rule.arguments.map(RuleLexer.quoted).joined(separator: " "), rule: index)
+                    append(rule.kernelChain, rule.arguments.map(RuleLexer.quoted).joined(separator: " "), rule: index)
                 default:
                     continue
                 }
@@ -124,6 +128,12 @@ public enum FirewallCompiler {
             for (hookTable, builtin, chain) in hooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
                 // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.
                 emit(table == .filter ? "-I \(builtin) 1 -j \(chain)" : "-A \(builtin) -j \(chain)")
+                hookLines.insert(lines.count - 1)
+            }
+            for chain in removed where CustomerChain.family(ofSubgroup: chain)?.table == table {
+                emit("-F \(chain)")
+                hookLines.insert(lines.count - 1)
+                emit("-X \(chain)")
                 hookLines.insert(lines.count - 1)
             }
             emit("COMMIT")

@@ -10,7 +10,10 @@ public struct FirewallRule: Sendable, Equatable {
         case copy(from: String, to: String, bidirectional: Bool)
     }
 
+    /// The customer chain, or for a subgroup rule the chain family its prefix names.
     public let chain: CustomerChain
+    /// The kernel chain the rule goes into: the customer chain or the subgroup chain.
+    public let kernelChain: String
     public let kind: Kind
     /// iptables arguments after the chain, dashes normalised, service names resolved.
     public let arguments: [String]

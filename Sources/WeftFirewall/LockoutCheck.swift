@@ -11,7 +11,7 @@ import WeftModel
 public enum LockoutCheck {
     public static func check(_ rules: [FirewallRule?], apiPort: Int = 8000) -> RuleError? {
         let input = rules.enumerated().compactMap { index, rule -> (Int, FirewallRule)? in
-            guard let rule, rule.chain == .input else { return nil }
+            guard let rule, rule.kernelChain == CustomerChain.input.rawValue else { return nil }
             return (index, rule)
         }
         for (index, rule) in input where rule.matchesEverything && rule.target == "ACCEPT" {

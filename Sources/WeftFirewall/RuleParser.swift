@@ -106,8 +106,14 @@ public struct RuleParser: Sendable {
         if chainWord == "-A" || chainWord == "-I" {
             throw fail(chainWord, "rules start with the chain, without -A or -I (e.g. \"INPUT_CUST -p tcp --dport 22 -j ACCEPT\")")
         }
-        guard let chain = CustomerChain(rawValue: chainWord) else {
-            throw fail(chainWord, "unknown chain; use INPUT_CUST, OUTPUT_CUST, FORWARD_CUST, PREROUTING_CUST, POSTROUTING_CUST or MACRO_CUST")
+        let chain: CustomerChain
+        if let named = CustomerChain(rawValue: chainWord) {
+            chain = named
+        } else if let family = CustomerChain.family(ofSubgroup: chainWord) {
+            guard context.subgroups.contains(chainWord) else { throw fail(chainWord, "subgroup chain \(chainWord) does not exist") }
+            chain = family
+        } else {
+            throw fail(chainWord, "unknown chain; use INPUT_CUST, OUTPUT_CUST, FORWARD_CUST, PREROUTING_CUST, POSTROUTING_CUST, MACRO_CUST or a subgroup (INP_C_, OUT_C_, FWD_C_, PRE_C_, PST_C_)")
         }
 
         var arguments: [String] = []
@@ -170,6 +176,7 @@ public struct RuleParser: Sendable {
                     targetOptions = known.options
                 } else if let prefix = chain.subgroupPrefix, name.hasPrefix(prefix), name.count > prefix.count {
                     guard context.subgroups.contains(name) else { throw fail(name, "subgroup chain \(name) does not exist") }
+                    guard name != chainWord else { throw fail(name, "a subgroup cannot jump to itself") }
                 } else {
                     throw fail(name, "unknown target for \(chain.rawValue)")
                 }
@@ -255,7 +262,7 @@ public struct RuleParser: Sendable {
             throw fail("SNAT", "SNAT needs --to-source ADDRESS")
         }
         rest = [chain.rawValue] + rest
-        return FirewallRule(chain: chain, kind: kind, arguments: arguments,
+        return FirewallRule(chain: chain, kernelChain: chainWord, kind: kind, arguments: arguments,
                             text: rest.map(RuleLexer.quoted).joined(separator: " "), target: target,
                             setReferences: sets, sources: sources, destinations: destinations,
                             destinationPorts: dports, protocolName: proto, inInterface: inInterface,

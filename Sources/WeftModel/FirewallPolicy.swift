@@ -22,23 +22,37 @@ public struct FirewallPolicy: Codable, Sendable, Equatable {
     public var entries: [Entry]
     /// The fwsets, by name order of creation.
     public var sets: [FirewallSet]
+    /// Subgroup chains (`INP_C_x`, ...): rules that customer rules jump to.
+    public var subgroups: [Subgroup]
 
-    public init(nextID: Int = 1, entries: [Entry] = [], sets: [FirewallSet] = []) {
+    public struct Subgroup: Codable, Sendable, Equatable {
+        public var name: String
+        public var rules: [String]
+        public init(name: String, rules: [String] = []) {
+            self.name = name
+            self.rules = rules
+        }
+    }
+
+    public init(nextID: Int = 1, entries: [Entry] = [], sets: [FirewallSet] = [], subgroups: [Subgroup] = []) {
         self.nextID = nextID
         self.entries = entries
         self.sets = sets
+        self.subgroups = subgroups
     }
 
-    enum CodingKeys: String, CodingKey { case nextID, entries, sets }
+    enum CodingKeys: String, CodingKey { case nextID, entries, sets, subgroups }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         nextID = try container.decode(Int.self, forKey: .nextID)
         entries = try container.decode([Entry].self, forKey: .entries)
         sets = try container.decodeIfPresent([FirewallSet].self, forKey: .sets) ?? []
+        subgroups = try container.decodeIfPresent([Subgroup].self, forKey: .subgroups) ?? []
     }
 
     public func set(named name: String) -> FirewallSet? { sets.first { $0.name == name } }
+    public func subgroupIndex(named name: String) -> Int? { subgroups.firstIndex { $0.name == name } }
     public func setIndex(named name: String) -> Int? { sets.firstIndex { $0.name == name } }
 
     /// Inserts before `position` (nil, -1 or past the end: append); returns the index used.

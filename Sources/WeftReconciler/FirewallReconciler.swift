@@ -22,6 +22,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             var signature: String
             var tables: [NetfilterTable: String]
             var sets: [String: FirewallSet]
+            var subgroups: [String]
             var generation: Int
         }
         let applied = Mutex<Applied?>(nil)
@@ -34,13 +35,26 @@ public struct FirewallReconciler: SubsystemReconciler {
         self.names = names
     }
 
-    /// Parses the enabled rules of a policy; disabled ones are nil (they keep their position).
+    /// Parses the enabled rules of a policy (disabled ones are nil: they keep their
+    /// position), followed by the rules of every subgroup.
     public static func parse(_ policy: FirewallPolicy, names: ServiceNames = ServiceNames()) throws(RuleError) -> [FirewallRule?] {
-        let parser = RuleParser(context: .init(sets: Set(policy.sets.map(\.name)), services: names))
+        let parser = RuleParser(context: .init(sets: Set(policy.sets.map(\.name)), subgroups: Set(policy.subgroups.map(\.name)), services: names))
         var rules: [FirewallRule?] = []
         rules.reserveCapacity(policy.entries.count)
         for (index, entry) in policy.entries.enumerated() {
             rules.append(entry.disabled ? nil : try parser.parse(entry.rule, position: index))
+        }
+        for group in policy.subgroups {
+            for (index, text) in group.rules.enumerated() {
+                let rule: FirewallRule
+                do { rule = try parser.parse(text, position: index) } catch {
+                    throw RuleError(position: index, token: error.token, reason: "in subgroup \(group.name): \(error.reason)", rule: error.rule)
+                }
+                guard rule.kernelChain == group.name else {
+                    throw RuleError(position: index, token: rule.kernelChain, reason: "a rule of subgroup \(group.name) must start with \(group.name)", rule: text)
+                }
+                rules.append(rule)
+            }
         }
         return rules
     }
@@ -65,7 +79,12 @@ public struct FirewallReconciler: SubsystemReconciler {
         }
         var present: Set<String> = []
         for (table, text) in saved { present.formUnion(FirewallCompiler.presentHooks(table: table, save: text)) }
-        let output = FirewallCompiler.compile(rules, services: services, present: present)
+        let groups = desired.firewall.subgroups.map(\.name)
+        let appliedGroups = memory.applied.withLock { $0?.subgroups } ?? []
+        var existing: Set<String> = []
+        for text in saved.values { existing.formUnion(FirewallCompiler.observedChains(save: text, names: Set(appliedGroups)).keys) }
+        let removedGroups = appliedGroups.filter { !groups.contains($0) && existing.contains($0) }
+        let output = FirewallCompiler.compile(rules, subgroups: groups, removed: removedGroups, services: services, present: present)
 
         let wantedCounts = output.chains.mapValues(\.count)
         var observedCounts: [String: Int] = [:]
@@ -83,7 +102,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         let staleSets = desiredSets.filter { appliedSets[$0.name] != $0 || kernelSets[$0.name] != $0.kernelEntryCount }
         let removedSets = appliedSets.keys.filter { desired.firewall.set(named: $0) == nil && kernelSets[$0] != nil }.sorted()
 
-        let rulesSame = hooksMissing.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
+        let rulesSame = hooksMissing.isEmpty && removedGroups.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
         if rulesSame && staleSets.isEmpty && removedSets.isEmpty { return [] }
 
         var changes: [Change] = []
@@ -101,7 +120,8 @@ public struct FirewallReconciler: SubsystemReconciler {
         if !removedSets.isEmpty { try await ipsets.restore(SetCompiler.destroy(removedSets)) }
         memory.applied.withLock {
             $0 = .init(signature: output.signature, tables: output.tableSignatures,
-                       sets: Dictionary(uniqueKeysWithValues: desiredSets.map { ($0.name, $0) }), generation: desired.generation)
+                       sets: Dictionary(uniqueKeysWithValues: desiredSets.map { ($0.name, $0) }), subgroups: groups,
+                       generation: desired.generation)
         }
         let setsAfter = try await ipsets.counts()
         for set in desiredSets where setsAfter[set.name] != set.kernelEntryCount {
@@ -134,7 +154,7 @@ public struct FirewallReconciler: SubsystemReconciler {
     public func counters(_ policy: FirewallPolicy) async throws -> [Int: Counter] {
         let rules: [FirewallRule?]
         do { rules = try Self.parse(policy, names: names) } catch { throw SystemError.parse("\(error)") }
-        let output = FirewallCompiler.compile(rules, services: services, present: [])
+        let output = FirewallCompiler.compile(rules, subgroups: policy.subgroups.map(\.name), services: services, present: [])
         // The n-th "-A CHAIN" line of the payload belongs to rule ruleAtLine[line]; the kernel
         // keeps the same order, so pair them up chain by chain.
         var owners: [String: [Int?]] = [:]
@@ -166,7 +186,8 @@ public struct FirewallReconciler: SubsystemReconciler {
     /// `iptables-restore` (a refused payload changes nothing), then runs `commit` (the store transaction,
     /// returning the new generation). When the commit fails, the previous rule set goes
     /// back into the kernel. Returns the generation now live.
-    public func applyNow(_ rules: [FirewallRule?], sets: [FirewallSet] = [], commit: @Sendable () throws -> Int) async throws -> Int {
+    public func applyNow(_ rules: [FirewallRule?], sets: [FirewallSet] = [], subgroups: [String] = [],
+                         commit: @Sendable () throws -> Int) async throws -> Int {
         try await gate.run {
             let previous = memory.applied.withLock { $0 }
             // fwsets first (rules may reference new ones), each refilled through an atomic swap.
@@ -193,7 +214,8 @@ public struct FirewallReconciler: SubsystemReconciler {
                 // Hooks were verified when the previous set went in; a pass repairs them if removed since.
                 present = Set(FirewallCompiler.hooks.map { "\($0.0.rawValue) \($0.1) \($0.2)" })
             }
-            let output = FirewallCompiler.compile(rules, services: services, present: present)
+            let removedGroups = (previous?.subgroups ?? []).filter { !subgroups.contains($0) }
+            let output = FirewallCompiler.compile(rules, subgroups: subgroups, removed: removedGroups, services: services, present: present)
             // Only the tables that changed; one table needs no separate check (one transaction).
             let change = output.payload(changedSince: previous?.tables)
             do {
@@ -223,7 +245,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             if !removedSets.isEmpty { try? await ipsets.restore(SetCompiler.destroy(removedSets)) }
             memory.applied.withLock {
                 $0 = .init(signature: output.signature, tables: output.tableSignatures,
-                           sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), generation: generation)
+                           sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), subgroups: subgroups, generation: generation)
             }
             return generation
         }

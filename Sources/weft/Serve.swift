@@ -56,7 +56,8 @@ struct Serve: AsyncParsableCommand {
         let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
-                                        firewall: noApply ? nil : firewall)
+                                        firewall: noApply ? nil : firewall,
+                                        conntrack: noApply ? nil : ConntrackTool(runner: runner))
         let facts = await controller.facts.refresh()
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)

@@ -219,3 +219,40 @@ def test_copy_macro_delivers_a_copy_while_the_original_arrives(lab, router):
             dump.kill()
             dump.wait()
         put_rules(router, [])
+
+
+def test_subgroups_are_chains_rules_jump_to(router):
+    r = router.post("/api/firewall/rules/subgroup", {"name": "FWD_C_inside", "rules": "-p tcp --dport 9002 -j DROP"})
+    assert r.status_code == 200, r.text
+    assert router.response("GET", "/api/firewall/rules/subgroup?name=FWD_C_inside") == [
+        ["FWD_C_inside"], ["FWD_C_inside -p tcp --dport 9002 -j DROP"]]
+    put_rules(router, ["FORWARD_CUST -i eth0 -j FWD_C_inside", FORWARD_INSIDE])
+    assert "-A FWD_C_inside -p tcp -m tcp --dport 9002 -j DROP" in router.in_ns("iptables-save", "-t", "filter").stdout
+    assert tcp_ask(router.host_behind.ip, 9002) is None
+    assert tcp_ask(router.host_behind.ip, 9000) == "198.18.0.1 9000"
+
+    # Still jumped to: refused, nothing changes.
+    generation = router.generation()
+    r = router.delete("/api/firewall/rules/subgroup", {"name": "FWD_C_inside"})
+    assert r.status_code == 400 and "FWD_C_inside" in r.json()["error"]["message"], r.text
+    assert router.generation() == generation
+
+    put_rules(router, [FORWARD_INSIDE])
+    assert router.delete("/api/firewall/rules/subgroup", {"name": "FWD_C_inside"}).status_code == 200
+    router.wait_applied("firewall")
+    assert "FWD_C_inside" not in router.in_ns("iptables-save", "-t", "filter").stdout
+    assert tcp_ask(router.host_behind.ip, 9002) == "198.18.0.1 9002"
+    r = router.post("/api/firewall/rules/subgroup", {"name": "BAD_C_x", "rules": "-j DROP"})
+    assert r.status_code == 400 and "INP_C_" in r.json()["error"]["message"]
+
+
+def test_reset_connection_tracking_action(router):
+    put_rules(router, [FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9000) is not None
+    tracked = router.in_ns("conntrack", "-L", "-d", router.host_behind.ip, check=False).stdout
+    assert router.host_behind.ip in tracked
+    r = router.put("/api/v2/firewall/actions", {"action": "reset_connection_tracking"})
+    assert r.status_code == 200, r.text
+    assert router.host_behind.ip not in router.in_ns("conntrack", "-L", "-d", router.host_behind.ip, check=False).stdout
+    r = router.put("/api/firewall/actions", {"action": "reboot_everything"})
+    assert r.status_code == 400 and "reset_connection_tracking" in r.json()["error"]["message"]

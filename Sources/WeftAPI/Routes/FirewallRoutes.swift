@@ -58,6 +58,22 @@ struct FirewallRoutes {
             return Reply.ok(["status": "ok", "rules": .int(lines.count)])
         }
 
+        for group in [api, v2] {
+            group.put("firewall/actions") { request, context in
+                let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/firewall/actions", known: ["action"])
+                let action = try body.string("action", required: true)!
+                guard action == "reset_connection_tracking" else {
+                    throw APIError.argument("Field \"action\": only reset_connection_tracking is supported, got \"\(action)\"")
+                }
+                guard let conntrack = controller.conntrack else {
+                    throw APIError(.badRequest, "NotSupported", "reset_connection_tracking needs a controller that applies (not --no-apply)")
+                }
+                try await conntrack.flush()
+                controller.logger.notice("connection tracking reset", metadata: ["actor": "\(context.principal ?? "?")"])
+                return Reply.ok(["status": "ok", "action": .string(action)])
+            }
+        }
+
         // v2
         v2.get("firewall/rules") { request, _ in
             let policy = controller.snapshot.firewall
@@ -219,7 +235,7 @@ struct FirewallRoutes {
             }
             let generation: Int
             do {
-                generation = try await firewall.applyNow(rules, sets: frozen.sets, commit: commit)
+                generation = try await firewall.applyNow(rules, sets: frozen.sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
             } catch let refusal as FirewallReconciler.KernelRefusal {
                 var message = "the kernel refused the rule set"
                 if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
