@@ -27,6 +27,7 @@ public enum WeftApp {
         firewall.register(api, v2: v2)
         FirewallSetRoutes(firewall: firewall).register(api, v2: v2)
         FirewallSubgroupRoutes(firewall: firewall).register(api)
+        FirewallGroupRoutes(firewall: firewall).register(v2)
         return router
     }
 

@@ -25,23 +25,46 @@ public struct FirewallPolicy: Codable, Sendable, Equatable {
     /// Subgroup chains (`INP_C_x`, ...): rules that customer rules jump to.
     public var subgroups: [Subgroup]
 
+    /// Rule groups (v2): names and descriptions; membership is each entry's `groups`.
+    public var ruleGroups: [RuleGroup]
+
+    /// A subgroup chain (v1 "subgroup", v2 "subtable"): its rules start with its name.
     public struct Subgroup: Codable, Sendable, Equatable {
         public var name: String
-        public var rules: [String]
-        public init(name: String, rules: [String] = []) {
+        public var description: String
+        public var entries: [Entry]
+        public init(name: String, description: String = "", entries: [Entry] = []) {
             self.name = name
-            self.rules = rules
+            self.description = description
+            self.entries = entries
+        }
+        public var rules: [String] { entries.map(\.rule) }
+    }
+
+    public struct RuleGroup: Codable, Sendable, Equatable {
+        public var name: String
+        public var description: String
+        public init(name: String, description: String = "") {
+            self.name = name
+            self.description = description
         }
     }
 
-    public init(nextID: Int = 1, entries: [Entry] = [], sets: [FirewallSet] = [], subgroups: [Subgroup] = []) {
+    /// A new entry with the next id (for subgroup rules).
+    public mutating func makeEntry(_ rule: String, comment: String = "", disabled: Bool = false) -> Entry {
+        defer { nextID += 1 }
+        return Entry(id: nextID, rule: rule, comment: comment, disabled: disabled)
+    }
+
+    public init(nextID: Int = 1, entries: [Entry] = [], sets: [FirewallSet] = [], subgroups: [Subgroup] = [], ruleGroups: [RuleGroup] = []) {
         self.nextID = nextID
         self.entries = entries
         self.sets = sets
         self.subgroups = subgroups
+        self.ruleGroups = ruleGroups
     }
 
-    enum CodingKeys: String, CodingKey { case nextID, entries, sets, subgroups }
+    enum CodingKeys: String, CodingKey { case nextID, entries, sets, subgroups, ruleGroups }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +72,7 @@ public struct FirewallPolicy: Codable, Sendable, Equatable {
         entries = try container.decode([Entry].self, forKey: .entries)
         sets = try container.decodeIfPresent([FirewallSet].self, forKey: .sets) ?? []
         subgroups = try container.decodeIfPresent([Subgroup].self, forKey: .subgroups) ?? []
+        ruleGroups = try container.decodeIfPresent([RuleGroup].self, forKey: .ruleGroups) ?? []
     }
 
     public func set(named name: String) -> FirewallSet? { sets.first { $0.name == name } }

@@ -45,7 +45,8 @@ public struct FirewallReconciler: SubsystemReconciler {
             rules.append(entry.disabled ? nil : try parser.parse(entry.rule, position: index))
         }
         for group in policy.subgroups {
-            for (index, text) in group.rules.enumerated() {
+            for (index, entry) in group.entries.enumerated() where !entry.disabled {
+                let text = entry.rule
                 let rule: FirewallRule
                 do { rule = try parser.parse(text, position: index) } catch {
                     throw RuleError(position: index, token: error.token, reason: "in subgroup \(group.name): \(error.reason)", rule: error.rule)

@@ -256,3 +256,32 @@ def test_reset_connection_tracking_action(router):
     assert router.host_behind.ip not in router.in_ns("conntrack", "-L", "-d", router.host_behind.ip, check=False).stdout
     r = router.put("/api/firewall/actions", {"action": "reboot_everything"})
     assert r.status_code == 400 and "reset_connection_tracking" in r.json()["error"]["message"]
+
+
+def test_v2_subtables_and_rule_groups(router):
+    r = router.post("/api/v2/firewall/subtables", {
+        "name": "FWD_C_v2", "type": "FORWARD", "description": "v2 view",
+        "rules": [{"rule": "-p tcp --dport 9001 -j DROP", "position": 0, "comment": "no 9001"}, "-p tcp --dport 9002 -j RETURN"]})
+    assert r.status_code == 200, r.text
+    table = r.json()["response"]
+    assert [rule["rule"] for rule in table["rules"]] == ["FWD_C_v2 -p tcp --dport 9001 -j DROP", "FWD_C_v2 -p tcp --dport 9002 -j RETURN"]
+    put_rules(router, ["FORWARD_CUST -j FWD_C_v2", FORWARD_INSIDE])
+    assert tcp_ask(router.host_behind.ip, 9001) is None
+    assert tcp_ask(router.host_behind.ip, 9002) == "198.18.0.1 9002"
+    drop_id = table["rules"][0]["id"]
+    router.response("DELETE", f"/api/v2/firewall/subtables/FWD_C_v2/rules/{drop_id}", {})
+    router.wait_applied("firewall")
+    assert tcp_ask(router.host_behind.ip, 9001) == "198.18.0.1 9001"
+    r = router.post("/api/v2/firewall/subtables", {"name": "FWD_C_bad", "type": "INPUT"})
+    assert r.status_code == 400 and "type" in r.json()["error"]["message"]
+
+    ids = [str(rule["id"]) for rule in router.response("GET", "/api/v2/firewall/rules?state=active")]
+    group = router.response("POST", "/api/v2/firewall/rule-groups", {"name": "inside", "rule_ids": ids[1:], "description": "d"})
+    assert group["rule_ids"] == ids[1:] and group["rules"] == [FORWARD_INSIDE]
+    assert [r["rule"] for r in router.response("GET", "/api/v2/firewall/rules?groups=inside")] == [FORWARD_INSIDE]
+    router.response("POST", "/api/v2/firewall/rule-groups/inside/rules", {"rule_id": ids[0]})
+    assert router.response("GET", "/api/v2/firewall/rule-groups/inside")["rule_ids"] == ids
+    router.response("DELETE", "/api/v2/firewall/rule-groups/inside", {})
+    assert router.response("GET", "/api/v2/firewall/rule-groups") == []
+    r = router.post("/api/v2/firewall/rule-groups", {"name": "ghost", "rule_ids": ["99999"]})
+    assert r.status_code == 404

@@ -32,11 +32,12 @@ struct FirewallSubgroupRoutes {
                     policy.subgroups.append(.init(name: name))
                     return policy.subgroups.count - 1
                 }()
-                if flush { policy.subgroups[index].rules.removeAll() }
-                var at = position.map { $0 < 0 ? policy.subgroups[index].rules.count : min($0, policy.subgroups[index].rules.count) }
-                    ?? policy.subgroups[index].rules.count
+                if flush { policy.subgroups[index].entries.removeAll() }
+                let count = policy.subgroups[index].entries.count
+                var at = position.map { $0 < 0 ? count : min($0, count) } ?? count
                 for line in lines {
-                    policy.subgroups[index].rules.insert(line, at: at)
+                    let entry = policy.makeEntry(line)
+                    policy.subgroups[index].entries.insert(entry, at: at)
                     at += 1
                 }
             }
@@ -55,10 +56,10 @@ struct FirewallSubgroupRoutes {
                     return
                 }
                 for line in lines {
-                    guard let at = policy.subgroups[index].rules.firstIndex(where: { FirewallRoutes.same($0, line) }) else {
+                    guard let at = policy.subgroups[index].entries.firstIndex(where: { FirewallRoutes.same($0.rule, line) }) else {
                         throw APIError.notFound("Subgroup \(name) has no rule \"\(line)\"")
                     }
-                    policy.subgroups[index].rules.remove(at: at)
+                    policy.subgroups[index].entries.remove(at: at)
                 }
             }
             return Reply.ok(["status": "finished_ok"])
