@@ -15,6 +15,8 @@ struct TestController {
     static let password = "test-api-password"
     let controller: Controller
     let table = RouteTable()
+    let netfilter = FakeNetfilter()
+    let ipsets = FakeIPSets()
 
     init(loginFailureLimit: Int = 10_000) throws {
         let store = try Store()
@@ -24,10 +26,11 @@ struct TestController {
         }
         var options = ControllerOptions(dataDirectory: NSTemporaryDirectory(), apply: true)
         options.loginFailureLimit = loginFailureLimit
+        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: ipsets, services: .init())
         controller = try Controller(
             store: store, options: options,
-            subsystems: [HostReconciler(sysctl: FakeSysctl(), netfilter: FakeNetfilter())],
-            inventory: FakeLinkInventory(), logger: Logger(label: "test"))
+            subsystems: [HostReconciler(sysctl: FakeSysctl(), netfilter: netfilter), firewall],
+            inventory: FakeLinkInventory(), logger: Logger(label: "test"), firewall: firewall)
     }
 
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
