@@ -25,12 +25,15 @@ public final class Controller: Sendable {
     public let firewall: FirewallReconciler?
     /// For `PUT /api/firewall/actions {action: reset_connection_tracking}` (nil with --no-apply).
     public let conntrack: (any ConntrackTable)?
+    /// The overlay device's UAPI, for live client status (nil with --no-apply).
+    public let wireguard: (any WireGuardControl)?
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
-                conntrack: (any ConntrackTable)? = nil) throws {
+                conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil) throws {
         self.store = store
+        self.wireguard = wireguard
         self.firewall = firewall
         self.conntrack = conntrack
         self.options = options

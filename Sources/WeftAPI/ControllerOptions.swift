@@ -12,6 +12,8 @@ public struct ControllerOptions: Sendable {
     public var apply: Bool
     /// Failed logins allowed per client address per minute before 429.
     public var loginFailureLimit = 20
+    /// UDP port of the WireGuard overlay device.
+    public var wireguardPort = 51820
 
     public init(dataDirectory: String, host: String = "0.0.0.0", port: Int = 8000, privateIP: IPv4Address? = nil,
                 publicIP: IPv4Address? = nil, uplink: String? = nil, apply: Bool = true) {

@@ -28,6 +28,7 @@ public enum WeftApp {
         FirewallSetRoutes(firewall: firewall).register(api, v2: v2)
         FirewallSubgroupRoutes(firewall: firewall).register(api)
         FirewallGroupRoutes(firewall: firewall).register(v2)
+        OverlayRoutes(controller: controller, wireguard: controller.wireguard).register(api)
         return router
     }
 

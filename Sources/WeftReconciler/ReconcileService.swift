@@ -42,6 +42,7 @@ public final class ReconcileService: Service, Sendable {
                 }
                 group.cancelAll()
             }
+            for subsystem in self.subsystems { await subsystem.shutdown() }
         } onGracefulShutdown: {
             self.continuation.finish()
         }

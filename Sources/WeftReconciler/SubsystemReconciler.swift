@@ -8,4 +8,10 @@ public protocol SubsystemReconciler: Sendable {
     /// Plans from `desired`; with `apply`, applies the plan and reads the result back.
     /// Throws when applying or verifying fails.
     func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change]
+    /// Stops what the subsystem runs as child processes (daemon shutdown or restart).
+    func shutdown() async
+}
+
+extension SubsystemReconciler {
+    public func shutdown() async {}
 }

@@ -12,11 +12,16 @@ public struct DesiredState: Sendable, Equatable {
     public var keyset: KeysetSummary?
     public var host: HostSettings
     public var firewall: FirewallPolicy
+    public var clientpacks: ClientpackStates
+    /// WireGuard public keys of the overlay (nil until there is a keyset).
+    public var overlayKeys: OverlayKeys?
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
                 peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
-                firewall: FirewallPolicy = .init()) {
+                firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil) {
         self.firewall = firewall
+        self.clientpacks = clientpacks
+        self.overlayKeys = overlayKeys
         self.generation = generation
         self.controller = controller
         self.license = license
@@ -38,7 +43,9 @@ extension Store {
                 license: try Store.get(.license, in: db),
                 peering: try Store.get(.peering, in: db) ?? .init(),
                 keyset: try Store.keysetSummary(in: db),
-                firewall: try Store.get(.firewall, in: db) ?? .init())
+                firewall: try Store.get(.firewall, in: db) ?? .init(),
+                clientpacks: try Store.get(.clientpacks, in: db) ?? .init(),
+                overlayKeys: try Store.overlayKeys(in: db))
         }
     }
 }

@@ -23,6 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Uplink interface (default: the default-route interface, else eth0).") var uplink: String?
     @Flag(help: "Run the API and planning only; never touch the OS.") var noApply = false
     @Option(help: "Failed logins allowed per client address per minute before 429.") var loginFailureLimit = 20
+    @Option(help: "UDP port of the WireGuard overlay (tun0).") var wireguardPort = 51820
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -48,16 +49,20 @@ struct Serve: AsyncParsableCommand {
         var options = ControllerOptions(dataDirectory: directory, host: host, port: port, privateIP: privateIP.flatMap { IPv4Address($0) },
                                         publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
         options.loginFailureLimit = max(1, loginFailureLimit)
+        options.wireguardPort = wireguardPort
         let runner = ProcessRunner()
         let netfilter = IptablesNetfilter(runner: runner)
         let servicesText = try? String(contentsOfFile: "/etc/services", encoding: .utf8)
-        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port),
+        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500]),
                                           names: ServiceNames(servicesText: servicesText))
-        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall]
+        let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
+        let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(), control: overlaySocket, listenPort: wireguardPort)
+        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
                                         firewall: noApply ? nil : firewall,
-                                        conntrack: noApply ? nil : ConntrackTool(runner: runner))
+                                        conntrack: noApply ? nil : ConntrackTool(runner: runner),
+                                        wireguard: noApply ? nil : overlaySocket)
         let facts = await controller.facts.refresh()
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)

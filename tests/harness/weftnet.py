@@ -290,6 +290,58 @@ def tcp_ask(address: str, port: int, timeout: float = 2.0) -> str | None:
         return None
 
 
+WG_CLIENT = r"""
+set -e
+mount -t tmpfs -o mode=0755 tmpfs /run
+WG_PROCESS_FOREGROUND=1 wireguard-go -f wgc >/dev/null 2>&1 &
+for i in $(seq 1 100); do [ -S /run/wireguard/wgc.sock ] && break; sleep 0.05; done
+grep -v '^Address' "$1" > /run/wgc.conf
+wg setconf wgc /run/wgc.conf
+ip addr add "$2" dev wgc
+ip link set wgc up
+echo ready
+wait
+"""
+
+
+@dataclass
+class WireGuardClient:
+    """A namespace on the client bridge running wireguard-go with a downloaded clientpack."""
+    lab: "Lab"
+    index: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def ns(self) -> str:
+        return f"{self.lab.prefix}-w{self.index}"
+
+    @property
+    def ip(self) -> str:
+        return f"198.18.0.{100 + self.index}"
+
+    def connect(self, config_text: str, overlay_cidr: str) -> None:
+        path = self.lab.workdir / f"w{self.index}.conf"
+        path.write_text(config_text)
+        self.process = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private",
+             "sh", "-c", WG_CLIENT, "wg-client", str(path), overlay_cidr],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        line = self.process.stdout.readline().strip()
+        assert line == "ready", f"wireguard client {self.index} failed: {line}"
+
+    def ping(self, address: str, timeout: float = 1.0) -> bool:
+        return in_ns(self.ns, "ping", "-c", "1", "-W", str(int(max(1, timeout))), address, check=False).returncode == 0
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
 class Lab:
     """A client namespace with a bridge, and controllers joined to it."""
 
@@ -302,6 +354,7 @@ class Lab:
         self.controllers: list[Controller] = []
         self.client_ns = f"{prefix}-cl"
         self.hosts: list[InsideHost] = []
+        self.wg_clients: list[WireGuardClient] = []
         self._created: list[str] = []
 
     def up(self) -> "Lab":
@@ -348,7 +401,23 @@ class Lab:
         self.hosts.append(host)
         return host
 
+    def add_wireguard_client(self) -> WireGuardClient:
+        client = WireGuardClient(self, len(self.wg_clients) + 1)
+        sh("ip", "netns", "add", client.ns)
+        self._created.append(client.ns)
+        in_ns(client.ns, "ip", "link", "set", "lo", "up")
+        port = f"q{client.index}"
+        in_ns(self.client_ns, "ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", client.ns)
+        in_ns(self.client_ns, "ip", "link", "set", port, "master", "br0")
+        in_ns(self.client_ns, "ip", "link", "set", port, "up")
+        in_ns(client.ns, "ip", "addr", "add", f"{client.ip}/24", "dev", "eth0")
+        in_ns(client.ns, "ip", "link", "set", "eth0", "up")
+        self.wg_clients.append(client)
+        return client
+
     def down(self) -> None:
+        for client in self.wg_clients:
+            client.stop()
         for host in self.hosts:
             host.stop()
         for controller in self.controllers:

@@ -1,0 +1,33 @@
+/// What the operator has set on one clientpack (the per-client credentials of one overlay
+/// address). Key material lives in the keyset; this is only the lifecycle state.
+public struct ClientpackState: Codable, Sendable, Equatable {
+    public var enabled: Bool
+    public var checkedOut: Bool
+    public var tags: [String: String]
+
+    public init(enabled: Bool = true, checkedOut: Bool = false, tags: [String: String] = [:]) {
+        self.enabled = enabled
+        self.checkedOut = checkedOut
+        self.tags = tags
+    }
+}
+
+/// Lifecycle state of every clientpack that differs from the default, keyed by overlay IP.
+public struct ClientpackStates: Codable, Sendable, Equatable {
+    public var byAddress: [String: ClientpackState]
+    public init(byAddress: [String: ClientpackState] = [:]) { self.byAddress = byAddress }
+
+    public func state(_ address: String) -> ClientpackState { byAddress[address] ?? ClientpackState() }
+}
+
+/// Clientpack names: the overlay IP with underscores (`100_127_255_193`); the API accepts
+/// the dotted form too.
+public enum ClientpackName {
+    public static func name(_ address: IPv4Address) -> String {
+        address.description.split(separator: ".").joined(separator: "_")
+    }
+
+    public static func address(_ name: String) -> IPv4Address? {
+        IPv4Address(name) ?? IPv4Address(name, underscores: true)
+    }
+}

@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+import GRDB
+import WeftModel
+
+/// The public half of the overlay's WireGuard keys, as the overlay reconciler needs them.
+/// Controller keys are derived from the keyset's CA key (HKDF, one per controller peer id),
+/// so every controller holding the keyset agrees on every controller's key without the
+/// keyset format carrying them.
+public struct OverlayKeys: Sendable, Equatable {
+    /// Client overlay address → WireGuard public key (base64).
+    public let clients: [String: String]
+    let caKeyPEM: String
+
+    public func controllerPrivateKey(peerID: Int) -> Curve25519.KeyAgreement.PrivateKey {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(caKeyPEM.utf8)),
+                                             salt: Data("weft overlay controller key".utf8),
+                                             info: Data("controller \(peerID)".utf8), outputByteCount: 32)
+        // Clamped as X25519 does it, so the key reads back from the device byte for byte.
+        var bytes = derived.withUnsafeBytes { Array($0) }
+        bytes[0] &= 248
+        bytes[31] = (bytes[31] & 127) | 64
+        return try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: Data(bytes))
+    }
+
+    public static func == (lhs: OverlayKeys, rhs: OverlayKeys) -> Bool {
+        lhs.clients == rhs.clients && lhs.caKeyPEM == rhs.caKeyPEM
+    }
+}
+
+/// One clientpack's secrets (for its download).
+public struct ClientpackSecrets: Sendable {
+    public let address: String
+    public let wireguardPrivateKey: String
+    public let wireguardPublicKey: String
+    public let certificatePEM: String
+    public let privateKeyPEM: String
+    public let caCertificatePEM: String
+}
+
+extension Store {
+    public static func overlayKeys(in db: Database) throws -> OverlayKeys? {
+        guard let caKey = try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1") else { return nil }
+        var clients: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT address, wg_public_key FROM keyset_clients") {
+            clients[row["address"]] = row["wg_public_key"]
+        }
+        return OverlayKeys(clients: clients, caKeyPEM: caKey)
+    }
+
+    public func clientpackSecrets(address: String) throws -> ClientpackSecrets? {
+        try read { db in
+            guard let ca = try String.fetchOne(db, sql: "SELECT ca_cert_pem FROM keyset WHERE id = 1"),
+                  let row = try Row.fetchOne(db, sql: "SELECT * FROM keyset_clients WHERE address = ?", arguments: [address]) else { return nil }
+            return ClientpackSecrets(address: address, wireguardPrivateKey: row["wg_private_key"], wireguardPublicKey: row["wg_public_key"],
+                                     certificatePEM: row["cert_pem"], privateKeyPEM: row["key_pem"], caCertificatePEM: ca)
+        }
+    }
+}
+
+extension SettingKey {
+    public static var clientpacks: SettingKey<ClientpackStates> { .init("clientpacks") }
+}

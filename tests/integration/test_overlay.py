@@ -1,0 +1,86 @@
+"""The WireGuard overlay for real: tun0 run by the controller (wireguard-go), clients in
+their own namespaces configured from the downloaded clientpacks."""
+
+import time
+
+import pytest
+
+from weftnet import wait_until
+
+TOKEN = "overlay-test-token"
+CONTROLLER = "100.127.255.253"
+
+
+@pytest.fixture(scope="module")
+def overlay(lab):
+    c = lab.add_controller()
+    r = c.request("PUT", "/api/license", raw="overlay test licence", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 200, r.text
+    pid = c.pid
+    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
+    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
+    c.wait_ready()
+    assert c.pid == pid
+    assert c.put("/api/keyset", {"token": TOKEN}).status_code == 200
+    wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    c.wait_applied("overlay")
+    return c
+
+
+def download(c, name):
+    r = c.get(f"/api/clientpack?name={name}&fileformat=wireguard")
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "text/plain"
+    return r.text
+
+
+def test_tun0_holds_the_controller_address(overlay):
+    shown = overlay.in_ns("ip", "-o", "-4", "addr", "show", "dev", "tun0").stdout
+    assert f"{CONTROLLER}/26" in shown
+    packs = overlay.response("GET", "/api/clientpacks")
+    assert list(packs)[:2] == ["100.127.255.193", "100.127.255.194"]
+    assert packs["100.127.255.193"]["name"] == "100_127_255_193" and packs["100.127.255.193"]["enabled"] is True
+    assert len(packs) == 58
+
+
+def test_two_clients_reach_each_other_and_disable_cuts_one_off(lab, overlay):
+    w1, w2 = lab.add_wireguard_client(), lab.add_wireguard_client()
+    w1.connect(download(overlay, "100_127_255_193"), "100.127.255.193/26")
+    w2.connect(download(overlay, "100.127.255.194"), "100.127.255.194/26")
+    wait_until(lambda: w1.ping(CONTROLLER), timeout=15, what="client 1 reaches the controller")
+    wait_until(lambda: w2.ping("100.127.255.193"), timeout=15, what="client 2 reaches client 1")
+    assert w1.ping("100.127.255.194")
+
+    clients = overlay.response("GET", "/api/status/clients")
+    assert set(clients) >= {"100.127.255.193", "100.127.255.194"}
+    assert clients["100.127.255.193"]["ipaddress"] == w1.ip
+
+    started = time.monotonic()
+    overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_193", "enabled": False})
+    overlay.wait_applied("overlay")
+    wait_until(lambda: not w1.ping(CONTROLLER), timeout=10, what="disabled pack cut off")
+    print(f"disable → traffic stopped in {time.monotonic() - started:.2f}s")
+    assert w2.ping(CONTROLLER)
+    assert overlay.response("GET", "/api/clientpacks/100_127_255_193")["clientpack"]["enabled"] is False
+
+    overlay.response("PUT", "/api/clientpack", {"name": "100.127.255.193", "enabled": True})
+    overlay.wait_applied("overlay")
+    wait_until(lambda: w1.ping(CONTROLLER), timeout=30, what="re-enabled pack reconnects")
+
+
+def test_clientpack_bad_input(overlay):
+    generation = overlay.generation()
+    for method, path, body, status in [
+        ("GET", "/api/clientpack?name=10_0_0_1&fileformat=wireguard", None, 404),
+        ("GET", "/api/clientpack?name=100_127_255_193&fileformat=exe", None, 400),
+        ("PUT", "/api/clientpack", {"name": "100_127_255_250", "enabled": False}, 404),   # a controller address
+        ("PUT", "/api/clientpack", {"name": "100_127_255_193", "enabled": "maybe"}, 400),
+        ("POST", "/api/clientpack/100_127_255_193", {"key": "team"}, 400),
+        ("DELETE", "/api/clientpack/100_127_255_193", {"key": "nope"}, 404),
+    ]:
+        r = overlay.request(method, path, body=body)
+        assert r.status_code == status, (method, path, r.text)
+        assert "error" in r.json()
+    assert overlay.generation() == generation
+    tagged = overlay.response("POST", "/api/clientpack/100_127_255_195", {"key": "team", "value": "blue"})
+    assert tagged == {"name": "100_127_255_195", "tags": {"team": "blue"}}
