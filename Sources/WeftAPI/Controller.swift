@@ -27,12 +27,16 @@ public final class Controller: Sendable {
     public let conntrack: (any ConntrackTable)?
     /// The overlay device's UAPI, for live client status (nil with --no-apply).
     public let wireguard: (any WireGuardControl)?
+    /// The OpenVPN server, for connected clients and immediate disconnects (nil with --no-apply).
+    public let openvpn: OpenVPNReconciler?
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
-                conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil) throws {
+                conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil,
+                openvpn: OpenVPNReconciler? = nil) throws {
         self.store = store
+        self.openvpn = openvpn
         self.wireguard = wireguard
         self.firewall = firewall
         self.conntrack = conntrack

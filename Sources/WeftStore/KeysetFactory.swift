@@ -61,3 +61,29 @@ public enum KeysetFactory {
                       caPrivateKeyPEM: caKey.pemRepresentation, clients: clients, transferSalt: salt)
     }
 }
+
+extension KeysetFactory {
+    /// A TLS server certificate for the controller's OpenVPN server, signed by the keyset's
+    /// CA (clients check it with `remote-cert-tls server`). Returns PEM certificate and key.
+    public static func serverCertificate(caCertificatePEM: String, caPrivateKeyPEM: String, commonName: String,
+                                         now: Date = Date()) throws -> (certificatePEM: String, privateKeyPEM: String) {
+        let caCertificate = try Certificate(pemEncoded: caCertificatePEM)
+        let caKey = try P256.Signing.PrivateKey(pemRepresentation: caPrivateKeyPEM)
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName {
+            OrganizationName("Weft")
+            CommonName(commonName)
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(validity),
+            issuer: caCertificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
+                try ExtendedKeyUsage([.serverAuth])
+            },
+            issuerPrivateKey: .init(caKey))
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+}

@@ -11,6 +11,9 @@ public struct OverlayKeys: Sendable, Equatable {
     /// Client overlay address → WireGuard public key (base64).
     public let clients: [String: String]
     let caKeyPEM: String
+    /// The keyset CA (for the OpenVPN server's certificate).
+    public let caCertificatePEM: String
+    public var caPrivateKeyPEM: String { caKeyPEM }
 
     public func controllerPrivateKey(peerID: Int) -> Curve25519.KeyAgreement.PrivateKey {
         let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: Data(caKeyPEM.utf8)),
@@ -24,7 +27,7 @@ public struct OverlayKeys: Sendable, Equatable {
     }
 
     public static func == (lhs: OverlayKeys, rhs: OverlayKeys) -> Bool {
-        lhs.clients == rhs.clients && lhs.caKeyPEM == rhs.caKeyPEM
+        lhs.clients == rhs.clients && lhs.caKeyPEM == rhs.caKeyPEM && lhs.caCertificatePEM == rhs.caCertificatePEM
     }
 }
 
@@ -40,12 +43,12 @@ public struct ClientpackSecrets: Sendable {
 
 extension Store {
     public static func overlayKeys(in db: Database) throws -> OverlayKeys? {
-        guard let caKey = try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1") else { return nil }
+        guard let row = try Row.fetchOne(db, sql: "SELECT ca_key_pem, ca_cert_pem FROM keyset WHERE id = 1") else { return nil }
         var clients: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT address, wg_public_key FROM keyset_clients") {
             clients[row["address"]] = row["wg_public_key"]
         }
-        return OverlayKeys(clients: clients, caKeyPEM: caKey)
+        return OverlayKeys(clients: clients, caKeyPEM: row["ca_key_pem"], caCertificatePEM: row["ca_cert_pem"])
     }
 
     public func clientpackSecrets(address: String) throws -> ClientpackSecrets? {

@@ -124,35 +124,6 @@ public struct WireGuardSocket: WireGuardControl {
 
     /// One request/response on a fresh connection (the protocol's own framing: a blank line).
     func exchange(_ request: String) throws -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SystemError.io("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw SystemError.io("socket path too long: \(path)") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw SystemError.io("connect \(path): \(String(cString: strerror(errno)))") }
-        var out = Array(request.utf8)
-        while !out.isEmpty {
-            let written = out.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written > 0 else { throw SystemError.io("write \(path): \(String(cString: strerror(errno)))") }
-            out.removeFirst(written)
-        }
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            reply += buffer[0..<count]
-            if reply.count >= 2, reply.suffix(2) == [0x0A, 0x0A] { break }
-        }
-        return String(decoding: reply, as: UTF8.self)
+        try UnixSocket.exchange(path: path, request: request) { reply in reply.hasSuffix("\n\n") }
     }
 }

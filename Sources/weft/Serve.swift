@@ -57,12 +57,13 @@ struct Serve: AsyncParsableCommand {
                                           names: ServiceNames(servicesText: servicesText))
         let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
         let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(), control: overlaySocket, listenPort: wireguardPort)
-        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay]
+        let openvpn = OpenVPNReconciler(directory: directory + "/openvpn")
+        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay, openvpn]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
                                         firewall: noApply ? nil : firewall,
                                         conntrack: noApply ? nil : ConntrackTool(runner: runner),
-                                        wireguard: noApply ? nil : overlaySocket)
+                                        wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn)
         let facts = await controller.facts.refresh()
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)

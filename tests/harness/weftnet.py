@@ -21,6 +21,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -331,6 +332,24 @@ class WireGuardClient:
 
     def ping(self, address: str, timeout: float = 1.0) -> bool:
         return in_ns(self.ns, "ping", "-c", "1", "-W", str(int(max(1, timeout))), address, check=False).returncode == 0
+
+    def connect_openvpn(self, config_text: str, timeout: float = 30.0) -> None:
+        """Runs the `openvpn` client with a downloaded .ovpn instead of WireGuard."""
+        path = self.lab.workdir / f"o{self.index}.ovpn"
+        path.write_text(config_text)
+        self.process = subprocess.Popen(["ip", "netns", "exec", self.ns, "openvpn", "--config", str(path)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            seen.append(line.strip())
+            if "Initialization Sequence Completed" in line:
+                threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
+                return
+        raise AssertionError("openvpn client did not connect:\n" + "\n".join(seen[-15:]))
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

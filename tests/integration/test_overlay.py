@@ -84,3 +84,26 @@ def test_clientpack_bad_input(overlay):
     assert overlay.generation() == generation
     tagged = overlay.response("POST", "/api/clientpack/100_127_255_195", {"key": "team", "value": "blue"})
     assert tagged == {"name": "100_127_255_195", "tags": {"team": "blue"}}
+
+
+def test_openvpn_and_wireguard_clients_share_the_overlay(lab, overlay):
+    r = overlay.get("/api/clientpack?name=100_127_255_196&fileformat=ovpn")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain", r.text
+    assert f"remote {overlay.ip} 1194" in r.text and "<key>" in r.text
+    wg, ovpn = lab.add_wireguard_client(), lab.add_wireguard_client()
+    wg.connect(download(overlay, "100_127_255_197"), "100.127.255.197/26")
+    ovpn.connect_openvpn(r.text)
+    wait_until(lambda: ovpn.ping(CONTROLLER), timeout=15, what="OpenVPN client reaches the controller")
+    wait_until(lambda: ovpn.ping("100.127.255.197"), timeout=15, what="OpenVPN client reaches a WireGuard client")
+    assert wg.ping("100.127.255.196")
+    clients = wait_until(lambda: (lambda c: c if "100.127.255.196" in c else None)(overlay.response("GET", "/api/status/clients")),
+                         timeout=10, what="OpenVPN client in the status (status file written every second)")
+    assert clients["100.127.255.196"]["protocol"] == "openvpn" and clients["100.127.255.196"]["ipaddress"] == ovpn.ip
+
+    # Disable: disconnected at once through the management interface, refused on reconnect.
+    overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_196", "enabled": False})
+    overlay.wait_applied("openvpn")
+    wait_until(lambda: not ovpn.ping(CONTROLLER), timeout=10, what="disabled OpenVPN pack cut off")
+    assert wg.ping(CONTROLLER)
+    overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_196", "enabled": True})
+    wait_until(lambda: ovpn.ping(CONTROLLER), timeout=30, what="re-enabled OpenVPN pack reconnects")

@@ -93,8 +93,8 @@ struct OverlayRoutes {
         }
         api.get("status/clients") { _, _ in
             let state = controller.snapshot
-            guard let topology = state.topology, let keys = state.overlayKeys, let wireguard else { return Reply.ok(.object(JSONObject())) }
-            let status = (try? await wireguard.get()) ?? WireGuardDeviceStatus()
+            guard let topology = state.topology, let keys = state.overlayKeys else { return Reply.ok(.object(JSONObject())) }
+            let status = (try? await wireguard?.get()) ?? WireGuardDeviceStatus()
             let now = Store.now()
             var byKey: [String: WireGuardPeerStatus] = [:]
             for peer in status.peers { byKey[peer.publicKeyHex] = peer }
@@ -109,6 +109,16 @@ struct OverlayRoutes {
                     "protocol": "wireguard", "last_handshake_i": .int(peer.lastHandshake),
                     "rx_bytes": .int(peer.rxBytes), "tx_bytes": .int(peer.txBytes),
                     "tags": Self.tags(state.clientpacks.state(text).tags),
+                ]
+            }
+            for client in controller.openvpn?.connectedClients() ?? [] {
+                guard let address = ClientpackName.address(client.commonName), topology.clients.contains(address) else { continue }
+                clients[address.description] = [
+                    "overlay_ipaddress": .string(address.description), "managerid": .int(state.peering.id ?? 1),
+                    "ipaddress": .string(String(client.realAddress.split(separator: ":").first ?? "")),
+                    "protocol": "openvpn", "connected_since_i": .int(client.connectedSince),
+                    "rx_bytes": .int(client.rxBytes), "tx_bytes": .int(client.txBytes),
+                    "tags": Self.tags(state.clientpacks.state(address.description).tags),
                 ]
             }
             return Reply.ok(.object(clients))
@@ -132,11 +142,24 @@ struct OverlayRoutes {
                                   endpoint: "\(endpointIP):\(controller.options.wireguardPort)"),
                 allowedIPs: [topology.subnet.description])
             return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address)).conf")
-        case "conf", "ovpn", "zip", "tarball", "tar.gz":
-            throw APIError(.badRequest, "NotSupported", "fileformat \"\(format)\" needs the OpenVPN server, which is not implemented yet; use fileformat=wireguard")
+        case "conf", "ovpn":
+            let text = try openVPNConfig(address: address, topology: topology)
+            return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address)).\(format)")
+        case "zip", "tarball", "tar.gz":
+            throw APIError(.badRequest, "NotSupported", "fileformat \"\(format)\" is not implemented yet; use wireguard, conf or ovpn")
         default:
             throw APIError.argument("Unknown fileformat \"\(format)\"; use wireguard (wg), conf, ovpn, zip or tarball")
         }
+    }
+
+    /// The `.ovpn` of one clientpack: this controller as the first remote.
+    func openVPNConfig(address: IPv4Address, topology: Topology) throws -> String {
+        guard let secrets = try controller.store.clientpackSecrets(address: address.description) else {
+            throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
+        }
+        let endpointIP = controller.options.publicIP?.description ?? controller.facts.facts.privateIP?.description ?? "127.0.0.1"
+        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: [endpointIP], ca: secrets.caCertificatePEM,
+                                   certificate: secrets.certificatePEM, key: secrets.privateKeyPEM)
     }
 
     static func topology(_ state: DesiredState) throws -> Topology {

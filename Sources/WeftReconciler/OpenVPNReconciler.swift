@@ -1,0 +1,101 @@
+import Foundation
+import WeftModel
+import WeftStore
+import WeftSystem
+
+/// The OpenVPN side of the overlay: an `openvpn` server on UDP 1194 (device `tun1`) for
+/// TLS clientpacks, with the keyset CA. Enabled clientpacks have a client-config-dir file
+/// (fixed overlay address); disabling one removes its file (`ccd-exclusive` refuses it at
+/// the next connect) and disconnects it at once through the management interface.
+public struct OpenVPNReconciler: SubsystemReconciler {
+    public let name = "openvpn"
+    public let paths: OpenVPNFiles.ServerPaths
+    let process: ManagedProcess
+    let port: Int
+
+    public init(directory: String, runtime: String = "/run/weft", port: Int = OpenVPNFiles.port) {
+        paths = .init(directory: directory, runtime: runtime)
+        self.port = port
+        process = ManagedProcess(tool: "openvpn", arguments: ["--config", "\(directory)/server.conf"])
+    }
+
+    public var management: OpenVPNManagement { OpenVPNManagement(path: paths.management) }
+
+    /// Connected clients, from the server's status file (empty when it is not running).
+    public func connectedClients() -> [OpenVPNClientStatus] {
+        guard let text = try? String(contentsOfFile: paths.status, encoding: .utf8) else { return [] }
+        return OpenVPNClientStatus.parse(text)
+    }
+
+    public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        guard let plan = OverlayReconciler.plan(desired), let keys = desired.overlayKeys, let topology = desired.topology else { return [] }
+        let serverConfig = OpenVPNFiles.server(address: plan.address, paths: paths, port: port)
+        var wantedClients: [String: String] = [:]
+        for address in topology.clients where desired.clientpacks.state(address.description).enabled {
+            wantedClients[ClientpackName.name(address)] = OpenVPNFiles.clientConfigFile(address: address, controller: plan.address, overlay: topology.subnet)
+        }
+        let files = FileManager.default
+        let presentClients = Set((try? files.contentsOfDirectory(atPath: paths.clientConfigDirectory)) ?? [])
+        let caChanged = (try? String(contentsOfFile: paths.ca, encoding: .utf8)) != keys.caCertificatePEM
+        let configChanged = (try? String(contentsOfFile: paths.config, encoding: .utf8)) != serverConfig
+        let removed = presentClients.subtracting(wantedClients.keys).sorted()
+        var stale: [String] = []
+        for (name, text) in wantedClients where (try? String(contentsOfFile: "\(paths.clientConfigDirectory)/\(name)", encoding: .utf8)) != text {
+            stale.append(name)
+        }
+
+        var changes: [Change] = []
+        if caChanged { changes.append(Change(name, "server certificate from the keyset CA")) }
+        if configChanged { changes.append(Change(name, "server config: \(OpenVPNFiles.device) \(plan.address) on UDP \(port)")) }
+        if !stale.isEmpty { changes.append(Change(name, "client config files: \(stale.count) written")) }
+        if !removed.isEmpty { changes.append(Change(name, "client config files: \(removed.count) removed, those clients disconnected")) }
+        if !process.isRunning { changes.append(Change(name, "start openvpn")) }
+        guard apply else { return changes }
+        if changes.isEmpty { return [] }
+
+        try files.createDirectory(atPath: paths.clientConfigDirectory, withIntermediateDirectories: true)
+        try files.createDirectory(atPath: paths.runtime, withIntermediateDirectories: true)
+        if caChanged {
+            let server = try KeysetFactory.serverCertificate(caCertificatePEM: keys.caCertificatePEM, caPrivateKeyPEM: keys.caPrivateKeyPEM,
+                                                             commonName: "weft-controller-\(plan.address)")
+            try Self.write(server.privateKeyPEM, to: paths.key, mode: 0o600)
+            try Self.write(server.certificatePEM, to: paths.certificate, mode: 0o644)
+            try Self.write(keys.caCertificatePEM, to: paths.ca, mode: 0o644)
+        }
+        try Self.write(OpenVPNFiles.learnAddressScript(), to: paths.learnAddress, mode: 0o700)
+        if configChanged { try Self.write(serverConfig, to: paths.config, mode: 0o644) }
+        for name in stale { try Self.write(wantedClients[name]!, to: "\(paths.clientConfigDirectory)/\(name)", mode: 0o644) }
+        for name in removed {
+            try? files.removeItem(atPath: "\(paths.clientConfigDirectory)/\(name)")
+            if process.isRunning { _ = try? management.kill(commonName: name) }
+        }
+
+        if process.isRunning && (configChanged || caChanged) { process.stop() }
+        if !process.isRunning {
+            try? files.removeItem(atPath: paths.management)
+            try process.start(log: "\(paths.directory)/openvpn.log")
+            // Read back: the management interface answers.
+            var answered = false
+            for _ in 0..<100 {
+                if (try? management.send("pid"))?.hasPrefix("SUCCESS:") == true { answered = true; break }
+                guard process.isRunning else { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            guard answered else {
+                let log = (try? String(contentsOfFile: "\(paths.directory)/openvpn.log", encoding: .utf8)) ?? ""
+                throw SystemError.io("openvpn did not come up: \(log.split(separator: "\n").suffix(3).joined(separator: " | "))")
+            }
+        }
+        return changes
+    }
+
+    public func shutdown() async { process.stop() }
+
+    static func write(_ text: String, to path: String, mode: Int) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw SystemError.io("cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else { throw SystemError.io("rename \(temporary): \(String(cString: strerror(errno)))") }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Synchronization
+
+/// One long-running child process of the daemon (OpenVPN server, ...): started on demand,
+/// restarted when asked, stopped with the daemon.
+public final class ManagedProcess: Sendable {
+    private struct Child: @unchecked Sendable { let process: Process }
+    private let child = Mutex<Child?>(nil)
+    public let executable: String
+    public let arguments: [String]
+
+    public init(tool: String, arguments: [String]) {
+        executable = ProcessRunner.resolve(tool) ?? "/usr/sbin/\(tool)"
+        self.arguments = arguments
+    }
+
+    public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
+    public var pid: Int32? { child.withLock { $0?.process.isRunning == true ? $0?.process.processIdentifier : nil } }
+
+    /// Starts the process; output goes to `log` (appended) or nowhere.
+    public func start(log: String? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil) || FileManager.default.fileExists(atPath: log),
+           let handle = FileHandle(forWritingAtPath: log) {
+            handle.seekToEndOfFile()
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        do { try process.run() } catch { throw SystemError.io("cannot start \(executable): \(error)") }
+        child.withLock { $0 = Child(process: process) }
+    }
+
+    public func stop() {
+        guard let running = child.withLock({ value -> Process? in defer { value = nil }; return value?.process }) else { return }
+        if running.isRunning {
+            running.terminate()
+            running.waitUntilExit()
+        }
+    }
+}
+
+/// OpenVPN's management interface (a Unix socket): one command per connection.
+public struct OpenVPNManagement: Sendable {
+    public let path: String
+    public init(path: String) { self.path = path }
+
+    /// Sends `command` and returns the first SUCCESS:/ERROR: line.
+    public func send(_ command: String) throws -> String {
+        let reply = try UnixSocket.exchange(path: path, request: command + "\r\n") { text in
+            text.contains("SUCCESS:") || text.contains("ERROR:")
+        }
+        return reply.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .first { $0.hasPrefix("SUCCESS:") || $0.hasPrefix("ERROR:") }.map(String.init) ?? reply
+    }
+
+    /// Disconnects every client with this certificate CN now.
+    public func kill(commonName: String) throws -> Bool {
+        try send("kill \(commonName)").hasPrefix("SUCCESS:")
+    }
+}
+
+/// A connected OpenVPN client, from the server's `status-version 2` file.
+public struct OpenVPNClientStatus: Sendable, Equatable {
+    public var commonName: String
+    public var realAddress: String
+    public var virtualAddress: String
+    public var rxBytes: Int
+    public var txBytes: Int
+    public var connectedSince: Int
+
+    public static func parse(_ text: String) -> [OpenVPNClientStatus] {
+        var columns: [String] = []
+        var clients: [OpenVPNClientStatus] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+            if fields.first == "HEADER", fields.count > 1, fields[1] == "CLIENT_LIST" { columns = Array(fields.dropFirst(1)); continue }
+            guard fields.first == "CLIENT_LIST", !columns.isEmpty else { continue }
+            func field(_ name: String) -> String {
+                guard let index = columns.firstIndex(of: name), index < fields.count else { return "" }
+                return fields[index]
+            }
+            clients.append(OpenVPNClientStatus(
+                commonName: field("Common Name"), realAddress: field("Real Address"), virtualAddress: field("Virtual Address"),
+                rxBytes: Int(field("Bytes Received")) ?? 0, txBytes: Int(field("Bytes Sent")) ?? 0,
+                connectedSince: Int(field("Connected Since (time_t)")) ?? 0))
+        }
+        return clients
+    }
+}
