@@ -74,10 +74,10 @@ public struct OpenVPNReconciler: SubsystemReconciler {
         if !process.isRunning {
             try? files.removeItem(atPath: paths.management)
             try process.start(log: "\(paths.directory)/openvpn.log")
-            // Read back: the management interface answers.
+            // Read back: the management socket is there (the server opens it once configured).
             var answered = false
             for _ in 0..<100 {
-                if (try? management.send("pid"))?.hasPrefix("SUCCESS:") == true { answered = true; break }
+                if files.fileExists(atPath: paths.management) { answered = true; break }
                 guard process.isRunning else { break }
                 try await Task.sleep(for: .milliseconds(50))
             }

@@ -14,14 +14,31 @@ public final class ManagedProcess: Sendable {
         self.arguments = arguments
     }
 
+    /// The daemon ignores SIGTERM/SIGINT (swift-service-lifecycle catches them through a
+    /// dispatch source), and ignored signals survive exec: children are started through
+    /// `env --default-signal` so that they can be stopped.
+    static func launch(_ process: Process, executable: String, arguments: [String]) {
+        process.executableURL = URL(fileURLWithPath: ProcessRunner.resolve("env") ?? "/usr/bin/env")
+        process.arguments = ["--default-signal=TERM,INT,HUP", executable] + arguments
+    }
+
+    /// SIGTERM, then SIGKILL if the process has not gone within `grace`.
+    static func terminate(_ process: Process, grace: Duration = .seconds(3)) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
     public var pid: Int32? { child.withLock { $0?.process.isRunning == true ? $0?.process.processIdentifier : nil } }
 
     /// Starts the process; output goes to `log` (appended) or nowhere.
     public func start(log: String? = nil) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        Self.launch(process, executable: executable, arguments: arguments)
         process.standardInput = FileHandle.nullDevice
         if let log, FileManager.default.createFile(atPath: log, contents: nil) || FileManager.default.fileExists(atPath: log),
            let handle = FileHandle(forWritingAtPath: log) {
@@ -38,10 +55,7 @@ public final class ManagedProcess: Sendable {
 
     public func stop() {
         guard let running = child.withLock({ value -> Process? in defer { value = nil }; return value?.process }) else { return }
-        if running.isRunning {
-            running.terminate()
-            running.waitUntilExit()
-        }
+        Self.terminate(running)
     }
 }
 

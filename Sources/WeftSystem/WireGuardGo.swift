@@ -23,8 +23,7 @@ public final class WireGuardGo: WireGuardDaemon {
     public func ensureRunning(device: String, socket: any WireGuardControl) async throws {
         if (try? await socket.get()) != nil { return }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-f", device]
+        ManagedProcess.launch(process, executable: executable, arguments: ["-f", device])
         var environment = ProcessInfo.processInfo.environment
         environment["WG_PROCESS_FOREGROUND"] = "1"
         environment["LOG_LEVEL"] = "error"
@@ -44,9 +43,6 @@ public final class WireGuardGo: WireGuardDaemon {
 
     public func stop() {
         guard let running = child.withLock({ value -> Process? in defer { value = nil }; return value?.process }) else { return }
-        if running.isRunning {
-            running.terminate()
-            running.waitUntilExit()
-        }
+        ManagedProcess.terminate(running)
     }
 }

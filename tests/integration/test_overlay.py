@@ -58,6 +58,7 @@ def test_two_clients_reach_each_other_and_disable_cuts_one_off(lab, overlay):
     started = time.monotonic()
     overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_193", "enabled": False})
     overlay.wait_applied("overlay")
+    print(f"disable → overlay applied in {time.monotonic() - started:.2f}s")
     wait_until(lambda: not w1.ping(CONTROLLER), timeout=10, what="disabled pack cut off")
     print(f"disable → traffic stopped in {time.monotonic() - started:.2f}s")
     assert w2.ping(CONTROLLER)
