@@ -15,7 +15,33 @@ public struct ClientpackState: Codable, Sendable, Equatable {
 /// Lifecycle state of every clientpack that differs from the default, keyed by overlay IP.
 public struct ClientpackStates: Codable, Sendable, Equatable {
     public var byAddress: [String: ClientpackState]
-    public init(byAddress: [String: ClientpackState] = [:]) { self.byAddress = byAddress }
+    /// TLS client certificates replaced by a regenerate: refused at every OpenVPN handshake.
+    public var revoked: [RevokedCertificate]
+
+    public struct RevokedCertificate: Codable, Sendable, Equatable {
+        /// Decimal serial number, as OpenVPN's `tls_serial_0` shows it.
+        public var serial: String
+        public var name: String
+        public var revokedAt: Int
+        public init(serial: String, name: String, revokedAt: Int) {
+            self.serial = serial
+            self.name = name
+            self.revokedAt = revokedAt
+        }
+    }
+
+    public init(byAddress: [String: ClientpackState] = [:], revoked: [RevokedCertificate] = []) {
+        self.byAddress = byAddress
+        self.revoked = revoked
+    }
+
+    enum CodingKeys: String, CodingKey { case byAddress, revoked }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        byAddress = try container.decode([String: ClientpackState].self, forKey: .byAddress)
+        revoked = try container.decodeIfPresent([RevokedCertificate].self, forKey: .revoked) ?? []
+    }
 
     public func state(_ address: String) -> ClientpackState { byAddress[address] ?? ClientpackState() }
 }

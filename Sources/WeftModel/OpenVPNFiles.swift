@@ -24,6 +24,9 @@ public enum OpenVPNFiles {
         public var key: String { "\(directory)/server.key" }
         public var clientConfigDirectory: String { "\(directory)/ccd" }
         public var learnAddress: String { "\(directory)/learn-address" }
+        public var tlsVerify: String { "\(directory)/tls-verify" }
+        /// Decimal serials of replaced client certificates, one per line.
+        public var revokedSerials: String { "\(directory)/revoked-serials" }
         public var management: String { "\(runtime)/openvpn-mgmt.sock" }
         public var status: String { "\(runtime)/openvpn-status" }
     }
@@ -54,6 +57,7 @@ public enum OpenVPNFiles {
         status-version 2
         script-security 2
         learn-address \(paths.learnAddress)
+        tls-verify \(paths.tlsVerify)
         disable-dco
         verb 3
 
@@ -78,6 +82,20 @@ public enum OpenVPNFiles {
           add|update) exec ip route replace "$2/32" dev \(device) ;;
           delete) exec ip route del "$2/32" dev \(device) ;;
         esac
+
+        """
+    }
+
+    /// Called by OpenVPN at each TLS handshake as `tls-verify DEPTH SUBJECT` with
+    /// `tls_serial_<depth>` set: refuses a client certificate whose serial was revoked.
+    public static func tlsVerifyScript(revoked path: String) -> String {
+        """
+        #!/bin/sh
+        # Weft: refuse client certificates replaced by a clientpack regenerate.
+        [ "$1" = 0 ] || exit 0
+        [ -n "$tls_serial_0" ] || exit 1
+        if grep -qxF "$tls_serial_0" \(path) 2>/dev/null; then exit 1; fi
+        exit 0
 
         """
     }

@@ -39,6 +39,10 @@ public struct OpenVPNReconciler: SubsystemReconciler {
         let caChanged = (try? String(contentsOfFile: paths.ca, encoding: .utf8)) != keys.caCertificatePEM
         let configChanged = (try? String(contentsOfFile: paths.config, encoding: .utf8)) != serverConfig
         let removed = presentClients.subtracting(wantedClients.keys).sorted()
+        let revokedText = desired.clientpacks.revoked.map { $0.serial + "\n" }.joined()
+        let previousRevoked = Set(((try? String(contentsOfFile: paths.revokedSerials, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
+        let newlyRevoked = desired.clientpacks.revoked.filter { !previousRevoked.contains($0.serial) }
+        let revokedChanged = (try? String(contentsOfFile: paths.revokedSerials, encoding: .utf8)) != revokedText
         var stale: [String] = []
         for (name, text) in wantedClients where (try? String(contentsOfFile: "\(paths.clientConfigDirectory)/\(name)", encoding: .utf8)) != text {
             stale.append(name)
@@ -49,6 +53,7 @@ public struct OpenVPNReconciler: SubsystemReconciler {
         if configChanged { changes.append(Change(name, "server config: \(OpenVPNFiles.device) \(plan.address) on UDP \(port)")) }
         if !stale.isEmpty { changes.append(Change(name, "client config files: \(stale.count) written")) }
         if !removed.isEmpty { changes.append(Change(name, "client config files: \(removed.count) removed, those clients disconnected")) }
+        if revokedChanged { changes.append(Change(name, "revoked certificates: \(desired.clientpacks.revoked.count) (\(newlyRevoked.count) new, disconnected)")) }
         if !process.isRunning { changes.append(Change(name, "start openvpn")) }
         guard apply else { return changes }
         if changes.isEmpty { return [] }
@@ -63,6 +68,12 @@ public struct OpenVPNReconciler: SubsystemReconciler {
             try Self.write(keys.caCertificatePEM, to: paths.ca, mode: 0o644)
         }
         try Self.write(OpenVPNFiles.learnAddressScript(), to: paths.learnAddress, mode: 0o700)
+        try Self.write(OpenVPNFiles.tlsVerifyScript(revoked: paths.revokedSerials), to: paths.tlsVerify, mode: 0o700)
+        if revokedChanged { try Self.write(revokedText, to: paths.revokedSerials, mode: 0o644) }
+        if process.isRunning {
+            // The revoked list is consulted at the next handshake: end the current session now.
+            for certificate in newlyRevoked { _ = try? management.kill(commonName: certificate.name) }
+        }
         if configChanged { try Self.write(serverConfig, to: paths.config, mode: 0o644) }
         for name in stale { try Self.write(wantedClients[name]!, to: "\(paths.clientConfigDirectory)/\(name)", mode: 0o644) }
         for name in removed {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import WeftModel
+import X509
 
 /// The public half of the overlay's WireGuard keys, as the overlay reconciler needs them.
 /// Controller keys are derived from the keyset's CA key (HKDF, one per controller peer id),
@@ -63,4 +64,21 @@ extension Store {
 
 extension SettingKey {
     public static var clientpacks: SettingKey<ClientpackStates> { .init("clientpacks") }
+}
+
+extension Store {
+    /// Regenerate: new WireGuard keys and a new TLS certificate for one client, in the
+    /// caller's transaction. Returns the replaced certificate's decimal serial.
+    public static func regenerateClient(address: IPv4Address, in db: Database) throws -> String {
+        guard let keyset = try Row.fetchOne(db, sql: "SELECT ca_cert_pem, ca_key_pem FROM keyset WHERE id = 1"),
+              let old = try Row.fetchOne(db, sql: "SELECT sequence, cert_pem FROM keyset_clients WHERE address = ?", arguments: [address.description])
+        else { throw StoreError.corrupt("no keyset entry for \(address)") }
+        let caCertificate = try Certificate(pemEncoded: keyset["ca_cert_pem"] as String)
+        let caKey = try P256.Signing.PrivateKey(pemRepresentation: keyset["ca_key_pem"] as String)
+        let fresh = try KeysetFactory.client(address: address, sequence: old["sequence"], caName: caCertificate.subject, caKey: caKey, now: Date())
+        try db.execute(sql: """
+            UPDATE keyset_clients SET wg_private_key = ?, wg_public_key = ?, cert_pem = ?, key_pem = ? WHERE address = ?
+            """, arguments: [fresh.wireguardPrivateKey, fresh.wireguardPublicKey, fresh.certificatePEM, fresh.privateKeyPEM, address.description])
+        return try KeysetFactory.decimalSerial(certificatePEM: old["cert_pem"] as String)
+    }
 }

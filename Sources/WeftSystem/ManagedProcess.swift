@@ -88,6 +88,15 @@ public struct OpenVPNClientStatus: Sendable, Equatable {
     public var txBytes: Int
     public var connectedSince: Int
 
+    public init(commonName: String, realAddress: String, virtualAddress: String, rxBytes: Int, txBytes: Int, connectedSince: Int) {
+        self.commonName = commonName
+        self.realAddress = realAddress
+        self.virtualAddress = virtualAddress
+        self.rxBytes = rxBytes
+        self.txBytes = txBytes
+        self.connectedSince = connectedSince
+    }
+
     public static func parse(_ text: String) -> [OpenVPNClientStatus] {
         var columns: [String] = []
         var clients: [OpenVPNClientStatus] = []

@@ -108,3 +108,52 @@ def test_openvpn_and_wireguard_clients_share_the_overlay(lab, overlay):
     assert wg.ping(CONTROLLER)
     overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_196", "enabled": True})
     wait_until(lambda: ovpn.ping(CONTROLLER), timeout=30, what="re-enabled OpenVPN pack reconnects")
+
+
+def test_regenerate_retires_the_old_files(lab, overlay):
+    name = "100_127_255_198"
+    old_wg = download(overlay, name)
+    old_ovpn = overlay.get(f"/api/clientpack/{name}.ovpn").text
+    wg = lab.add_wireguard_client()
+    wg.connect(old_wg, "100.127.255.198/26")
+    wait_until(lambda: wg.ping(CONTROLLER), timeout=15, what="old WireGuard file works before regenerate")
+
+    pack = overlay.response("PUT", "/api/clientpack", {"name": name, "regenerate": True})
+    assert pack["name"] == name
+    overlay.wait_applied("overlay")
+    overlay.wait_applied("openvpn")
+    assert download(overlay, name) != old_wg
+    wait_until(lambda: not wg.ping(CONTROLLER), timeout=10, what="old WireGuard keys refused")
+    wg.stop()
+
+    # The old OpenVPN certificate is refused at the handshake; the new file connects.
+    old = lab.add_wireguard_client()
+    with pytest.raises(AssertionError):
+        old.connect_openvpn(old_ovpn, timeout=8)
+    old.stop()
+    fresh = lab.add_wireguard_client()
+    fresh.connect_openvpn(overlay.get(f"/api/clientpack/{name}.ovpn").text)
+    wait_until(lambda: fresh.ping(CONTROLLER), timeout=15, what="regenerated OpenVPN file connects")
+
+
+def test_next_available_bulk_and_disconnect(overlay):
+    first = overlay.response("POST", "/api/clientpacks/next_available", {"low_ip": "100.127.255.230", "high_ip": "100.127.255.231"})
+    assert first["overlay_ipaddress"] == "100.127.255.230" and first["checked_out"] is True
+    second = overlay.response("POST", "/api/clientpacks/next_available", {"low_ip": "100.127.255.230", "high_ip": "100.127.255.231"})
+    assert second["overlay_ipaddress"] == "100.127.255.231"
+    r = overlay.post("/api/clientpacks/next_available", {"low_ip": "100.127.255.230", "high_ip": "100.127.255.231"})
+    assert r.status_code == 404 and "No clientpack left" in r.json()["error"]["message"]
+    r = overlay.post("/api/clientpacks/next_available", {"low_ip": "100.127.255.231", "high_ip": "100.127.255.230"})
+    assert r.status_code == 400
+
+    token = overlay.response("POST", "/api/clientpacks/add_clientpacks", {"requested_ips": "100.127.255.232,100.127.255.233"})
+    assert overlay.response("GET", f"/api/status/task?token={token}")["task_status"] == "finished_ok"
+    r = overlay.post("/api/clientpacks/add_clientpacks", {"requested_ips": "10.1.2.3"})
+    assert r.status_code == 400 and "outside the overlay" in r.json()["error"]["message"]
+
+    reply = overlay.response("PUT", "/api/clientpack/100_127_255_194", {"disconnect": True})
+    assert reply == {"disconnecting": "100_127_255_194", "overlay_ipaddress": "100.127.255.194"}
+    assert overlay.response("POST", "/api/client/reset", {"name": "100.127.255.194"})["overlay_ipaddress"] == "100.127.255.194"
+    assert overlay.response("PUT", "/api/clientpacks", {"checked_out": False}) == {"enabled": None, "checked_out": False}
+    assert not any(p["checked_out"] for p in overlay.response("GET", "/api/clientpacks").values())
+    assert overlay.response("GET", "/api/status/connected_subnets") == []

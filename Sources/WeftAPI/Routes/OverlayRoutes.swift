@@ -31,7 +31,6 @@ struct OverlayRoutes {
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack",
                                                      known: ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"])
             let (address, index) = try Self.lookup(body.string("name", required: true)!, in: try Self.topology(controller.snapshot))
-            try body.unsupported("regenerate", default: false, reason: "regenerating keys is not implemented yet")
             try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
             try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
             if let compression = try body.string("compression"), compression != "off" {
@@ -39,15 +38,24 @@ struct OverlayRoutes {
             }
             let enabled = try body.bool("enabled")
             let checkedOut = try body.bool("checked_out")
+            let regenerate = try body.bool("regenerate") ?? false
             var packs = controller.snapshot.clientpacks
             var pack = packs.state(address.description)
             if let enabled { pack.enabled = enabled }
             if let checkedOut { pack.checkedOut = checkedOut }
-            if pack != packs.state(address.description) {
+            if pack != packs.state(address.description) || regenerate {
                 packs.byAddress[address.description] = pack
-                let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }].compactMap { $0 }.joined(separator: " ")
+                let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
+                    .compactMap { $0 }.joined(separator: " ")
+                let updated = packs
                 try controller.commit(context.principal, "clientpack.update", detail: "\(address) \(summary)") { db in
-                    try Store.set(.clientpacks, packs, in: db)
+                    var stored = updated
+                    if regenerate {
+                        // New WireGuard keys and a new certificate; the old certificate is refused from now on.
+                        let serial = try Store.regenerateClient(address: address, in: db)
+                        stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
+                    }
+                    try Store.set(.clientpacks, stored, in: db)
                 }
             }
             return Reply.ok(Self.present(address, sequence: index + 1, pack))
@@ -76,6 +84,112 @@ struct OverlayRoutes {
             packs.byAddress[address.description] = pack
             try controller.commit(context.principal, "clientpack.untag", detail: "\(address) \(key)") { db in try Store.set(.clientpacks, packs, in: db) }
             return Reply.ok(["name": .string(ClientpackName.name(address)), "tags": Self.tags(pack.tags)])
+        }
+        api.put("clientpack/:name") { request, context in
+            let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack/{name}", known: ["disconnect"])
+            guard try body.bool("disconnect") ?? true else { return Reply.ok(["overlay_ipaddress": .string(address.description)]) }
+            try await disconnect(address)
+            return Reply.ok(["disconnecting": .string(ClientpackName.name(address)), "overlay_ipaddress": .string(address.description)])
+        }
+        api.post("client/reset") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/client/reset", known: ["name", "disconnect"])
+            let (address, _) = try Self.lookup(body.string("name", required: true)!, in: try Self.topology(controller.snapshot))
+            if try body.bool("disconnect") ?? true { try await disconnect(address) }
+            return Reply.ok(["disconnecting": .string(ClientpackName.name(address)), "overlay_ipaddress": .string(address.description)])
+        }
+        api.post("clients/reset_all") { request, context in
+            _ = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clients/reset_all", known: [])
+            let topology = try Self.topology(controller.snapshot)
+            var reset: [JSONValue] = []
+            for address in topology.clients where try await disconnect(address) { reset.append(.string(address.description)) }
+            return Reply.ok(["resetting": .array(reset)])
+        }
+        api.post("clientpacks/next_available") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpacks/next_available",
+                                                     known: ["low_ip", "high_ip", "include_disabled"])
+            let topology = try Self.topology(controller.snapshot)
+            let low = try body.string("low_ip").map { text -> IPv4Address in
+                guard let address = IPv4Address(text) else { throw APIError.argument("Field \"low_ip\" must be an IPv4 address, got \"\(text)\"") }
+                return address
+            } ?? topology.clients.first!
+            let high = try body.string("high_ip").map { text -> IPv4Address in
+                guard let address = IPv4Address(text) else { throw APIError.argument("Field \"high_ip\" must be an IPv4 address, got \"\(text)\"") }
+                return address
+            } ?? topology.clients.last!
+            guard low.value <= high.value else { throw APIError.argument("Empty range: low_ip \(low) is above high_ip \(high)") }
+            let includeDisabled = try body.bool("include_disabled") ?? false
+            var packs = controller.snapshot.clientpacks
+            guard let (index, address) = topology.clients.enumerated().first(where: { _, address in
+                let state = packs.state(address.description)
+                return (low.value...high.value).contains(address.value) && !state.checkedOut && (state.enabled || includeDisabled)
+            }) else {
+                throw APIError(.notFound, "NotFound", "No clientpack left between \(low) and \(high) that is not checked out")
+            }
+            var pack = packs.state(address.description)
+            pack.checkedOut = true
+            packs.byAddress[address.description] = pack
+            let frozen = packs
+            try controller.commit(context.principal, "clientpack.next_available", detail: address.description) { db in try Store.set(.clientpacks, frozen, in: db) }
+            return Reply.ok(Self.present(address, sequence: index + 1, pack))
+        }
+        api.put("clientpacks") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpacks",
+                                                     known: ["enabled", "checked_out", "compression", "auth_on", "psk_on", "async"])
+            try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
+            try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
+            if let compression = try body.string("compression"), compression != "off" {
+                throw APIError(.badRequest, "NotSupported", "\"compression\": \"\(compression)\" is not supported")
+            }
+            let enabled = try body.bool("enabled"), checkedOut = try body.bool("checked_out")
+            let asynchronous = try body.bool("async") ?? false
+            let topology = try Self.topology(controller.snapshot)
+            var packs = controller.snapshot.clientpacks
+            for address in topology.clients {
+                var pack = packs.state(address.description)
+                if let enabled { pack.enabled = enabled }
+                if let checkedOut { pack.checkedOut = checkedOut }
+                packs.byAddress[address.description] = pack
+            }
+            let frozen = packs
+            let token = "\(Store.now())_\(FirewallRoutes.token())"
+            try controller.commit(context.principal, "clientpacks.update",
+                                  detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }].compactMap { $0 }.joined(separator: " ")) { db in
+                try Store.set(.clientpacks, frozen, in: db)
+                if asynchronous { try Store.createTask(token: token, kind: "clientpacks.update", in: db) }
+            }
+            if asynchronous {
+                try controller.store.finishTask(token: token, ok: true, message: "\(topology.clients.count) clientpacks updated")
+                return Reply.ok(.string(token))
+            }
+            return Reply.ok(["enabled": enabled.map { .bool($0) } ?? .null, "checked_out": checkedOut.map { .bool($0) } ?? .null])
+        }
+        api.post("clientpacks/add_clientpacks") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpacks/add_clientpacks", known: ["requested_ips"])
+            let text = try body.string("requested_ips", required: true)!
+            let topology = try Self.topology(controller.snapshot)
+            var addresses: [IPv4Address] = []
+            for word in text.split(separator: ",").map({ $0.trimmed }).filter({ !$0.isEmpty }) {
+                guard let address = IPv4Address(word) else { throw APIError.argument("requested_ips: \"\(word)\" is not an IPv4 address") }
+                guard topology.subnet.contains(address) else { throw APIError.argument("requested_ips: \(address) is outside the overlay \(topology.subnet)") }
+                guard topology.clients.contains(address) else {
+                    throw APIError.argument("requested_ips: \(address) is a controller or reserved address of the topology, not a client address")
+                }
+                addresses.append(address)
+            }
+            guard !addresses.isEmpty else { throw APIError.argument("Field \"requested_ips\" is empty") }
+            // Every client address of the topology already has its clientpack (made with the keyset):
+            // the request is checked and recorded as a finished task.
+            let token = "\(Store.now())_\(FirewallRoutes.token())"
+            try controller.commit(context.principal, "clientpacks.add", detail: addresses.map(\.description).joined(separator: ",")) { db in
+                try Store.createTask(token: token, kind: "clientpacks.add", in: db)
+            }
+            try controller.store.finishTask(token: token, ok: true, message: "\(addresses.count) clientpack(s) present")
+            return Reply.ok(.string(token))
+        }
+        api.get("status/connected_subnets") { _, _ in
+            // Networks behind clients (OpenVPN iroute) are not supported yet: none are connected.
+            Reply.ok(.array([]))
         }
         api.get("clientpack") { request, _ in
             guard let name = request.query("name") else { throw APIError.argument("Query \"name\" is required") }
@@ -150,6 +264,25 @@ struct OverlayRoutes {
         default:
             throw APIError.argument("Unknown fileformat \"\(format)\"; use wireguard (wg), conf, ovpn, zip or tarball")
         }
+    }
+
+    /// Ends the client's current session on both servers; it reconnects by itself unless
+    /// its pack is disabled. Returns whether anything was connected.
+    @discardableResult
+    func disconnect(_ address: IPv4Address) async throws -> Bool {
+        var found = false
+        if let wireguard, let keys = controller.snapshot.overlayKeys, let base64 = keys.clients[address.description],
+           let hex = WireGuardUAPI.hex(fromBase64: base64) {
+            let status = try await wireguard.get()
+            if let peer = status.peers.first(where: { $0.publicKeyHex == hex }) {
+                found = found || peer.lastHandshake > 0
+                // Removing the peer drops its session; re-adding it at once lets it handshake again.
+                try await wireguard.set(WireGuardUAPI.removePeer(publicKeyHex: hex) + WireGuardUAPI.peer(publicKeyHex: hex, allowedIPs: peer.allowedIPs))
+            }
+        }
+        if let openvpn = controller.openvpn, (try? openvpn.management.kill(commonName: ClientpackName.name(address))) == true { found = true }
+        controller.logger.info("clientpack disconnected", metadata: ["clientpack": "\(address)", "was_connected": "\(found)"])
+        return found
     }
 
     /// The `.ovpn` of one clientpack: this controller as the first remote.
