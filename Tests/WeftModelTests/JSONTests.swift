@@ -26,3 +26,18 @@ import Testing
         #expect(JSONWriter.string(.string("a\u{01}\tb\r\n")) == #""a\u0001\tb\r\n""#)
     }
 }
+
+@Suite struct ArchiveTests {
+    @Test func crc32MatchesTheStandardCheckValue() {
+        #expect(Archive.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func archivesAreDeterministic() {
+        let files = [Archive.File(name: "a.ovpn", bytes: Array("client\n".utf8)), Archive.File(name: "b.conf", bytes: [UInt8](repeating: 7, count: 70_000))]
+        #expect(Archive.zip(files) == Archive.zip(files))
+        #expect(Archive.tarGz(files) == Archive.tarGz(files))
+        let gz = Archive.tarGz(files)
+        #expect(Array(gz.prefix(3)) == [0x1F, 0x8B, 8])
+        #expect(Array(Archive.zip(files).prefix(4)) == [0x50, 0x4B, 3, 4])
+    }
+}

@@ -24,8 +24,11 @@ struct OverlayRoutes {
         }
         api.get("clientpacks/:name") { _, context in
             let state = controller.snapshot
-            let (address, index) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(state))
-            return Reply.ok(["clientpack": Self.present(address, sequence: index + 1, state.clientpacks.state(address.description))])
+            let topology = try Self.topology(state)
+            let (address, index) = try Self.lookup(context.parameters.get("name") ?? "", in: topology)
+            guard case .object(var pack) = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description)) else { fatalError() }
+            if state.overlayKeys != nil { for entry in try digests(address: address, topology: topology).entries { pack[entry.key] = entry.value } }
+            return Reply.ok(["clientpack": .object(pack)])
         }
         api.put("clientpack") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack",
@@ -245,22 +248,17 @@ struct OverlayRoutes {
         let (address, _) = try Self.lookup(name, in: topology)
         switch format {
         case "wireguard", "wg":
-            guard let secrets = try controller.store.clientpackSecrets(address: address.description), let keys = state.overlayKeys else {
-                throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
-            }
-            let peerID = state.peering.id ?? 1
-            let endpointIP = controller.options.publicIP?.description ?? controller.facts.facts.privateIP?.description ?? "127.0.0.1"
-            let text = ClientpackFiles.wireguard(
-                name: ClientpackName.name(address), privateKey: secrets.wireguardPrivateKey, address: address, overlay: topology.subnet,
-                controller: .init(publicKey: keys.controllerPrivateKey(peerID: peerID).publicKey.rawRepresentation.base64EncodedString(),
-                                  endpoint: "\(endpointIP):\(controller.options.wireguardPort)"),
-                allowedIPs: [topology.subnet.description])
-            return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address)).conf")
+            let text = try wireGuardConfig(address: address, topology: topology)
+            return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address))-wireguard.conf")
         case "conf", "ovpn":
             let text = try openVPNConfig(address: address, topology: topology)
             return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address)).\(format)")
-        case "zip", "tarball", "tar.gz":
-            throw APIError(.badRequest, "NotSupported", "fileformat \"\(format)\" is not implemented yet; use wireguard, conf or ovpn")
+        case "zip":
+            return Reply.file(Archive.zip(try archiveFiles(address: address, topology: topology)), contentType: "application/octet-stream",
+                              filename: "\(ClientpackName.name(address)).zip")
+        case "tarball", "tar.gz":
+            return Reply.file(Archive.tarGz(try archiveFiles(address: address, topology: topology)), contentType: "application/x-gzip",
+                              filename: "\(ClientpackName.name(address)).tar.gz")
         default:
             throw APIError.argument("Unknown fileformat \"\(format)\"; use wireguard (wg), conf, ovpn, zip or tarball")
         }
@@ -283,6 +281,36 @@ struct OverlayRoutes {
         if let openvpn = controller.openvpn, (try? openvpn.management.kill(commonName: ClientpackName.name(address))) == true { found = true }
         controller.logger.info("clientpack disconnected", metadata: ["clientpack": "\(address)", "was_connected": "\(found)"])
         return found
+    }
+
+    func wireGuardConfig(address: IPv4Address, topology: Topology) throws -> String {
+        let state = controller.snapshot
+        guard let secrets = try controller.store.clientpackSecrets(address: address.description), let keys = state.overlayKeys else {
+            throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
+        }
+        let peerID = state.peering.id ?? 1
+        let endpointIP = controller.options.publicIP?.description ?? controller.facts.facts.privateIP?.description ?? "127.0.0.1"
+        return ClientpackFiles.wireguard(
+            name: ClientpackName.name(address), privateKey: secrets.wireguardPrivateKey, address: address, overlay: topology.subnet,
+            controller: .init(publicKey: keys.controllerPrivateKey(peerID: peerID).publicKey.rawRepresentation.base64EncodedString(),
+                              endpoint: "\(endpointIP):\(controller.options.wireguardPort)"),
+            allowedIPs: [topology.subnet.description])
+    }
+
+    /// Everything of one clientpack: `.ovpn`, `.conf` (OpenVPN, as VNS3 names it) and the WireGuard file.
+    func archiveFiles(address: IPv4Address, topology: Topology) throws -> [Archive.File] {
+        let name = ClientpackName.name(address)
+        let ovpn = Array(try openVPNConfig(address: address, topology: topology).utf8)
+        return [.init(name: "\(name).ovpn", bytes: ovpn), .init(name: "\(name).conf", bytes: ovpn),
+                .init(name: "\(name)-wireguard.conf", bytes: Array(try wireGuardConfig(address: address, topology: topology).utf8))]
+    }
+
+    /// The SHA-1s of every download of one clientpack (stable: the archives are deterministic).
+    func digests(address: IPv4Address, topology: Topology) throws -> JSONObject {
+        let files = try archiveFiles(address: address, topology: topology)
+        func sha1(_ bytes: [UInt8]) -> JSONValue { .string(Hex.encode(Insecure.SHA1.hash(data: bytes))) }
+        return ["ovpn_sha1": sha1(files[0].bytes), "conf_sha1": sha1(files[1].bytes), "wireguard_sha1": sha1(files[2].bytes),
+                "zip_sha1": sha1(Archive.zip(files)), "tarball_sha1": sha1(Archive.tarGz(files))]
     }
 
     /// The `.ovpn` of one clientpack: this controller as the first remote.
@@ -320,6 +348,8 @@ struct OverlayRoutes {
         let name = ClientpackName.name(address)
         return ["name": .string(name), "overlay_ipaddress": .string(address.description), "sequential_id": .int(sequence),
                 "enabled": .bool(pack.enabled), "checked_out": .bool(pack.checkedOut), "status": "not_connected",
-                "tags": tags(pack.tags), "wireguard_file": .string("\(name).conf")]
+                "tags": tags(pack.tags), "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
+                "wireguard_file": .string("\(name)-wireguard.conf"), "zip_file": .string("\(name).zip"),
+                "tarball_file": .string("\(name).tar.gz")]
     }
 }
