@@ -29,6 +29,10 @@ public final class Controller: Sendable {
     public let wireguard: (any WireGuardControl)?
     /// The OpenVPN server, for connected clients and immediate disconnects (nil with --no-apply).
     public let openvpn: OpenVPNReconciler?
+    /// Connect/disconnect events per clientpack (set once at start, before serving).
+    public var clientWatcher: ClientWatcher? { watcher.withLock { $0 } }
+    private let watcher = Mutex<ClientWatcher?>(nil)
+    public func attach(_ clientWatcher: ClientWatcher) { watcher.withLock { $0 = clientWatcher } }
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],

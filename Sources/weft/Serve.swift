@@ -81,9 +81,12 @@ struct Serve: AsyncParsableCommand {
         logger.notice("starting", metadata: ["listen": "\(host):\(port)", "data_dir": "\(directory)",
                                              "tls.created": "\(certificate.created)", "apply": "\(!noApply)"])
 
+        let watcher = ClientWatcher(controller: controller)
+        controller.attach(watcher)
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: controller.reconciler),
+                .init(service: watcher),
                 .init(service: controller.keysets),
                 .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app),

@@ -53,6 +53,8 @@ def test_two_clients_reach_each_other_and_disable_cuts_one_off(lab, overlay):
 
     clients = overlay.response("GET", "/api/status/clients")
     assert set(clients) >= {"100.127.255.193", "100.127.255.194"}
+    logs = wait_until(lambda: overlay.response("GET", "/api/clientpacks/100_127_255_193/logs"), timeout=10, what="connect event")
+    assert logs[0]["event"] == "connect" and logs[0]["protocol"] == "wireguard" and logs[0]["endpoint"].startswith(w1.ip)
     assert clients["100.127.255.193"]["ipaddress"] == w1.ip
 
     started = time.monotonic()
@@ -100,11 +102,15 @@ def test_openvpn_and_wireguard_clients_share_the_overlay(lab, overlay):
     clients = wait_until(lambda: (lambda c: c if "100.127.255.196" in c else None)(overlay.response("GET", "/api/status/clients")),
                          timeout=10, what="OpenVPN client in the status (status file written every second)")
     assert clients["100.127.255.196"]["protocol"] == "openvpn" and clients["100.127.255.196"]["ipaddress"] == ovpn.ip
+    wait_until(lambda: overlay.response("GET", "/api/clientpacks/100_127_255_196/logs"), timeout=10, what="OpenVPN connect event")
 
     # Disable: disconnected at once through the management interface, refused on reconnect.
     overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_196", "enabled": False})
     overlay.wait_applied("openvpn")
     wait_until(lambda: not ovpn.ping(CONTROLLER), timeout=10, what="disabled OpenVPN pack cut off")
+    events = wait_until(lambda: (lambda e: e if e[-1]["event"] == "disconnect" else None)(
+        overlay.response("GET", "/api/clientpacks/100_127_255_196/logs")), timeout=10, what="OpenVPN disconnect event")
+    assert events[-1]["protocol"] == "openvpn"
     assert wg.ping(CONTROLLER)
     overlay.response("PUT", "/api/clientpack", {"name": "100_127_255_196", "enabled": True})
     wait_until(lambda: ovpn.ping(CONTROLLER), timeout=30, what="re-enabled OpenVPN pack reconnects")

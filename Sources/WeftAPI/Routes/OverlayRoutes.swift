@@ -30,6 +30,14 @@ struct OverlayRoutes {
             if state.overlayKeys != nil { for entry in try digests(address: address, topology: topology).entries { pack[entry.key] = entry.value } }
             return Reply.ok(["clientpack": .object(pack)])
         }
+        api.get("clientpacks/:name/logs") { _, context in
+            let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
+            let events = controller.clientWatcher?.events(address.description) ?? []
+            return Reply.ok(.array(events.map { event in
+                ["event": .string(event.kind), "protocol": .string(event.protocolName), "endpoint": .string(event.endpoint),
+                 "at": .string(Timestamps.iso8601(event.at)), "at_i": .int(event.at)]
+            }))
+        }
         api.put("clientpack") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack",
                                                      known: ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"])

@@ -1,0 +1,80 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WeftModel
+import WeftStore
+import WeftSystem
+
+/// Watches who is connected to the overlay (WireGuard handshakes younger than 3 minutes,
+/// OpenVPN's client list) every 2 s and turns changes into per-clientpack connect and
+/// disconnect events: the clientpack logs, and log lines.
+public final class ClientWatcher: Service, Sendable {
+    public struct Event: Sendable, Equatable {
+        public let kind: String        // "connect" or "disconnect"
+        public let protocolName: String
+        public let endpoint: String
+        public let at: Int
+    }
+
+    struct Seen: Sendable, Equatable, Hashable {
+        let address: String
+        let protocolName: String
+        let endpoint: String
+    }
+
+    static let handshakeWindow = 180
+    static let keep = 200
+
+    private let controller: Controller
+    private let interval: Duration
+    private let state = Mutex<(connected: Set<Seen>, events: [String: [Event]])>(([], [:]))
+
+    public init(controller: Controller, interval: Duration = .seconds(2)) {
+        self.controller = controller
+        self.interval = interval
+    }
+
+    public func events(_ address: String) -> [Event] { state.withLock { $0.events[address] ?? [] } }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.poll()
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    func poll() async {
+        let snapshot = controller.snapshot
+        guard let keys = snapshot.overlayKeys else { return }
+        var now: Set<Seen> = []
+        let clock = Store.now()
+        if let wireguard = controller.wireguard, let device = try? await wireguard.get() {
+            var byKey: [String: String] = [:]
+            for (address, base64) in keys.clients { if let hex = WireGuardUAPI.hex(fromBase64: base64) { byKey[hex] = address } }
+            for peer in device.peers where peer.lastHandshake > 0 && clock - peer.lastHandshake < Self.handshakeWindow {
+                if let address = byKey[peer.publicKeyHex] { now.insert(Seen(address: address, protocolName: "wireguard", endpoint: peer.endpoint ?? "")) }
+            }
+        }
+        for client in controller.openvpn?.connectedClients() ?? [] {
+            if let address = ClientpackName.address(client.commonName) {
+                now.insert(Seen(address: address.description, protocolName: "openvpn", endpoint: client.realAddress))
+            }
+        }
+        let changes: [(Seen, String)] = state.withLock { current in
+            let appeared = now.subtracting(current.connected).map { ($0, "connect") }
+            let gone = current.connected.subtracting(now).map { ($0, "disconnect") }
+            current.connected = now
+            for (seen, kind) in appeared + gone {
+                var list = current.events[seen.address] ?? []
+                list.append(Event(kind: kind, protocolName: seen.protocolName, endpoint: seen.endpoint, at: clock))
+                current.events[seen.address] = Array(list.suffix(Self.keep))
+            }
+            return appeared + gone
+        }
+        for (seen, kind) in changes {
+            controller.logger.info("client \(kind)", metadata: ["clientpack": "\(seen.address)", "protocol": "\(seen.protocolName)", "endpoint": "\(seen.endpoint)"])
+        }
+    }
+}
