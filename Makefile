@@ -63,9 +63,10 @@ integration:
 e2e:
 	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
-bench: test-deps release
+bench: test-deps venv release
 	./scripts/bench/api $(RELEASE_BIN)
 	./scripts/bench/firewall $(RELEASE_BIN)
+	$(VENV)/bin/python scripts/bench/overlay $(RELEASE_BIN)
 	$(SWIFT) run -c release weft-micro
 
 clean:
