@@ -29,6 +29,8 @@ public final class Controller: Sendable {
     public let wireguard: (any WireGuardControl)?
     /// The OpenVPN server, for connected clients and immediate disconnects (nil with --no-apply).
     public let openvpn: OpenVPNReconciler?
+    /// The overlay reconciler, for the one-peer fast path of enable/disable (nil with --no-apply).
+    public let overlay: OverlayReconciler?
     /// Connect/disconnect events per clientpack (set once at start, before serving).
     public var clientWatcher: ClientWatcher? { watcher.withLock { $0 } }
     private let watcher = Mutex<ClientWatcher?>(nil)
@@ -38,8 +40,9 @@ public final class Controller: Sendable {
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
                 conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil,
-                openvpn: OpenVPNReconciler? = nil) throws {
+                openvpn: OpenVPNReconciler? = nil, overlay: OverlayReconciler? = nil) throws {
         self.store = store
+        self.overlay = overlay
         self.openvpn = openvpn
         self.wireguard = wireguard
         self.firewall = firewall

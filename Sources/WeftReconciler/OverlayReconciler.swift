@@ -1,3 +1,4 @@
+import Synchronization
 import WeftModel
 import WeftStore
 import WeftSystem
@@ -13,6 +14,14 @@ public struct OverlayReconciler: SubsystemReconciler {
     let daemon: any WireGuardDaemon
     let control: any WireGuardControl
     let listenPort: Int
+    /// API peer changes and reconcile passes never interleave; a pass holding a snapshot
+    /// older than what the API already applied does nothing.
+    private let gate = SerialGate()
+    private let watermark = Watermark()
+
+    final class Watermark: Sendable {
+        let generation = Mutex<Int>(0)
+    }
 
     public init(runner: any CommandRunner, daemon: any WireGuardDaemon, control: any WireGuardControl, listenPort: Int = 51820) {
         self.runner = runner
@@ -63,6 +72,23 @@ public struct OverlayReconciler: SubsystemReconciler {
     }
 
     public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        try await gate.run { try await reconcileLocked(desired, apply: apply) }
+    }
+
+    /// The API's fast path for enabling or disabling one clientpack: one UAPI request for
+    /// that peer (add or remove), whatever the number of packs. `generation` is the store
+    /// generation the change belongs to.
+    public func applyPeer(publicKeyHex: String, allowedIP: String?, generation: Int) async throws {
+        try await gate.run {
+            let lines = allowedIP.map { WireGuardUAPI.peer(publicKeyHex: publicKeyHex, allowedIPs: [$0]) }
+                ?? WireGuardUAPI.removePeer(publicKeyHex: publicKeyHex)
+            try await control.set(lines)
+            watermark.generation.withLock { $0 = max($0, generation) }
+        }
+    }
+
+    private func reconcileLocked(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
+        if desired.generation < watermark.generation.withLock({ $0 }) { return [] }
         guard let plan = Self.plan(desired) else { return [] }
         guard apply else {
             return [Change(name, "\(Self.device) \(plan.address)/\(plan.prefixLength) on UDP \(listenPort), \(plan.peers.count) clientpack peer(s)")]
@@ -94,6 +120,7 @@ public struct OverlayReconciler: SubsystemReconciler {
         // Read back.
         let after = Self.diff(plan, current: try await control.get(), listenPort: listenPort)
         guard after.isEmpty else { throw SystemError.io("\(Self.device) differs from the plan after apply: \(after.prefix(4))") }
+        watermark.generation.withLock { $0 = max($0, desired.generation) }
         return changes
     }
 

@@ -63,7 +63,8 @@ struct Serve: AsyncParsableCommand {
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
                                         firewall: noApply ? nil : firewall,
                                         conntrack: noApply ? nil : ConntrackTool(runner: runner),
-                                        wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn)
+                                        wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn,
+                                        overlay: noApply ? nil : overlay)
         let facts = await controller.facts.refresh()
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)

@@ -59,7 +59,8 @@ struct OverlayRoutes {
                 let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
                     .compactMap { $0 }.joined(separator: " ")
                 let updated = packs
-                try controller.commit(context.principal, "clientpack.update", detail: "\(address) \(summary)") { db in
+                let enabledChanged = pack.enabled != controller.snapshot.clientpacks.state(address.description).enabled
+                let generation = try controller.commitReturningGeneration(context.principal, "clientpack.update", detail: "\(address) \(summary)") { db in
                     var stored = updated
                     if regenerate {
                         // New WireGuard keys and a new certificate; the old certificate is refused from now on.
@@ -67,6 +68,13 @@ struct OverlayRoutes {
                         stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
                     }
                     try Store.set(.clientpacks, stored, in: db)
+                }
+                // Enable/disable: put the one peer into effect now (constant cost), ahead of the pass.
+                if enabledChanged && !regenerate, let overlay = controller.overlay, let keys = controller.snapshot.overlayKeys,
+                   let base64 = keys.clients[address.description], let hex = WireGuardUAPI.hex(fromBase64: base64) {
+                    try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
+                    controller.reconciler.board.markApplied("overlay", generation: generation,
+                                                            message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by the API")
                 }
             }
             return Reply.ok(Self.present(address, sequence: index + 1, pack))
