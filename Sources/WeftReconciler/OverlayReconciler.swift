@@ -94,7 +94,7 @@ public struct OverlayReconciler: SubsystemReconciler {
             return [Change(name, "\(Self.device) \(plan.address)/\(plan.prefixLength) on UDP \(listenPort), \(plan.peers.count) clientpack peer(s)")]
         }
         var changes: [Change] = []
-        try await daemon.ensureRunning(device: Self.device, socket: control)
+        try await daemon.ensureRunning(socket: control)
 
         // Address and link state.
         let shown = try await runner.check(["ip", "-o", "-4", "addr", "show", "dev", Self.device])

@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500]),
                                           names: ServiceNames(servicesText: servicesText))
         let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
-        let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(), control: overlaySocket, listenPort: wireguardPort)
+        let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(device: OverlayReconciler.device), control: overlaySocket, listenPort: wireguardPort)
         let openvpn = OpenVPNReconciler(directory: directory + "/openvpn")
         let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay, openvpn]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
