@@ -36,6 +36,17 @@ public final class ClientWatcher: Service, Sendable {
 
     public func events(_ address: String) -> [Event] { state.withLock { $0.events[address] ?? [] } }
 
+    /// Addresses connected at the last poll, with the protocol.
+    public var connected: [String: String] {
+        state.withLock { Dictionary($0.connected.map { ($0.address, $0.protocolName) }, uniquingKeysWith: { a, _ in a }) }
+    }
+
+    /// The last connect and disconnect times of a clientpack.
+    public func lastTimes(_ address: String) -> (connect: Int?, disconnect: Int?) {
+        let list = events(address)
+        return (list.last { $0.kind == "connect" }?.at, list.last { $0.kind == "disconnect" }?.at)
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

@@ -54,6 +54,8 @@ def test_two_clients_reach_each_other_and_disable_cuts_one_off(lab, overlay):
     clients = overlay.response("GET", "/api/status/clients")
     assert set(clients) >= {"100.127.255.193", "100.127.255.194"}
     logs = wait_until(lambda: overlay.response("GET", "/api/clientpacks/100_127_255_193/logs"), timeout=10, what="connect event")
+    pack = overlay.response("GET", "/api/clientpacks")["100.127.255.193"]
+    assert pack["status"] == "connected" and pack["protocol"] == "wireguard" and pack["last_connect"]
     assert logs[0]["event"] == "connect" and logs[0]["protocol"] == "wireguard" and logs[0]["endpoint"].startswith(w1.ip)
     assert clients["100.127.255.193"]["ipaddress"] == w1.ip
 

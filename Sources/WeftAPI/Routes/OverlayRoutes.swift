@@ -17,8 +17,10 @@ struct OverlayRoutes {
             let state = controller.snapshot
             let topology = try Self.topology(state)
             var packs = JSONObject()
+            let live = controller.clientWatcher?.connected ?? [:]
             for (index, address) in topology.clients.enumerated() {
-                packs[address.description] = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description))
+                packs[address.description] = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description),
+                                                          live: live[address.description], times: controller.clientWatcher?.lastTimes(address.description))
             }
             return Reply.ok(.object(packs))
         }
@@ -26,7 +28,9 @@ struct OverlayRoutes {
             let state = controller.snapshot
             let topology = try Self.topology(state)
             let (address, index) = try Self.lookup(context.parameters.get("name") ?? "", in: topology)
-            guard case .object(var pack) = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description)) else { fatalError() }
+            let live = controller.clientWatcher?.connected[address.description]
+            guard case .object(var pack) = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description), live: live,
+                                                        times: controller.clientWatcher?.lastTimes(address.description)) else { fatalError() }
             if state.overlayKeys != nil { for entry in try digests(address: address, topology: topology).entries { pack[entry.key] = entry.value } }
             return Reply.ok(["clientpack": .object(pack)])
         }
@@ -360,10 +364,15 @@ struct OverlayRoutes {
         return .object(object)
     }
 
-    static func present(_ address: IPv4Address, sequence: Int, _ pack: ClientpackState) -> JSONValue {
+    /// A clientpack as the contract shapes it; `live` is the protocol it is connected with now.
+    static func present(_ address: IPv4Address, sequence: Int, _ pack: ClientpackState, live: String? = nil,
+                        times: (connect: Int?, disconnect: Int?)? = nil) -> JSONValue {
         let name = ClientpackName.name(address)
         return ["name": .string(name), "overlay_ipaddress": .string(address.description), "sequential_id": .int(sequence),
-                "enabled": .bool(pack.enabled), "checked_out": .bool(pack.checkedOut), "status": "not_connected",
+                "enabled": .bool(pack.enabled), "checked_out": .bool(pack.checkedOut),
+                "status": .string(live == nil ? "not_connected" : "connected"), "protocol": live.map { .string($0) } ?? .null,
+                "last_connect": .string(times?.connect.map { Timestamps.vns3($0) } ?? ""),
+                "last_disconnect": .string(times?.disconnect.map { Timestamps.vns3($0) } ?? ""),
                 "tags": tags(pack.tags), "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
                 "wireguard_file": .string("\(name)-wireguard.conf"), "zip_file": .string("\(name).zip"),
                 "tarball_file": .string("\(name).tar.gz")]
