@@ -133,6 +133,10 @@ def test_regenerate_retires_the_old_files(lab, overlay):
     assert download(overlay, name) != old_wg
     wait_until(lambda: not wg.ping(CONTROLLER), timeout=10, what="old WireGuard keys refused")
     wg.stop()
+    new_wg = lab.add_wireguard_client()
+    new_wg.connect(download(overlay, name), "100.127.255.198/26")
+    wait_until(lambda: new_wg.ping(CONTROLLER), timeout=15, what="regenerated WireGuard file connects")
+    new_wg.stop()
 
     # The old OpenVPN certificate is refused at the handshake; the new file connects.
     old = lab.add_wireguard_client()
