@@ -150,11 +150,11 @@ public struct RuleParser: Sendable {
                     throw fail(word, "unknown option for target \(target)")
                 }
                 guard seenTargetOptions[option.canonical] == nil else { throw fail(word, "option given twice") }
-                let value = try option.value == .none ? "" : checkValue(option.value, try next(word), option: word, fail: fail)
+                let value = try option.value.isFlag ? "" : checkValue(option.value, try next(word), option: word, fail: fail)
                 seenTargetOptions[option.canonical] = value
                 if target != "COPY" {
                     arguments.append(option.canonical)
-                    if option.value != .none { arguments.append(value) }
+                    if !option.value.isFlag { arguments.append(value) }
                 }
                 index += 1
                 continue
@@ -206,7 +206,7 @@ public struct RuleParser: Sendable {
                     }
                 }
                 var value = ""
-                if option.value == .setMatch {
+                if case .setMatch = option.value {
                     let name = try next(word)
                     let flags = try next(word)
                     guard context.sets.contains(name) else { throw fail(name, "set \(name) does not exist") }
@@ -215,10 +215,10 @@ public struct RuleParser: Sendable {
                     }
                     sets.append(name)
                     arguments += [option.canonical, name, flags]
-                } else if option.value == .text && option.canonical == "--tcp-flags" {
+                } else if option.canonical == "--tcp-flags" {
                     let mask = try next(word), comp = try next(word)
                     arguments += [option.canonical, mask, comp]
-                } else if option.value == .none {
+                } else if option.value.isFlag {
                     arguments.append(option.canonical)
                 } else {
                     value = try checkValue(option.value, try next(word), option: word, fail: fail)
@@ -364,13 +364,9 @@ public struct RuleParser: Sendable {
     }
 }
 
-extension RuleParser.Value: Equatable {
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        switch (lhs, rhs) {
-        case (.none, .none), (.setMatch, .setMatch), (.text, .text): true
-        default: false
-        }
-    }
+extension RuleParser.Value {
+    /// An option that takes no value (`--syn`, `--bidirectional`).
+    var isFlag: Bool { if case .none = self { true } else { false } }
 }
 
 extension String {
