@@ -62,10 +62,8 @@ public final class ClientWatcher: Service, Sendable {
         var now: Set<Seen> = []
         let clock = Store.now()
         if let wireguard = controller.wireguard, let device = try? await wireguard.get() {
-            var byKey: [String: String] = [:]
-            for (address, base64) in keys.clients { if let hex = WireGuardUAPI.hex(fromBase64: base64) { byKey[hex] = address } }
             for peer in device.peers where peer.lastHandshake > 0 && clock - peer.lastHandshake < Self.handshakeWindow {
-                if let address = byKey[peer.publicKeyHex] { now.insert(Seen(address: address, protocolName: "wireguard", endpoint: peer.endpoint ?? "")) }
+                if let address = keys.addressByHex[peer.publicKeyHex] { now.insert(Seen(address: address, protocolName: "wireguard", endpoint: peer.endpoint ?? "")) }
             }
         }
         for client in controller.openvpn?.connectedClients() ?? [] {

@@ -15,6 +15,9 @@ public struct ControllerOptions: Sendable {
     /// UDP port of the WireGuard overlay device.
     public var wireguardPort = 51820
 
+    /// `--public-ip`, else the address of the default-route interface.
+    public func publicAddress(_ facts: HostFacts) -> IPv4Address? { publicIP ?? facts.privateIP }
+
     public init(dataDirectory: String, host: String = "0.0.0.0", port: Int = 8000, privateIP: IPv4Address? = nil,
                 publicIP: IPv4Address? = nil, uplink: String? = nil, apply: Bool = true) {
         self.dataDirectory = dataDirectory

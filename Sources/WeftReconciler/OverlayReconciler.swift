@@ -48,7 +48,7 @@ public struct OverlayReconciler: SubsystemReconciler {
         var peers: [String: String] = [:]
         for client in topology.clients {
             let text = client.description
-            guard desired.clientpacks.state(text).enabled, let key = keys.clients[text], let hex = WireGuardUAPI.hex(fromBase64: key) else { continue }
+            guard desired.clientpacks.state(text).enabled, let hex = keys.clientHex[text] else { continue }
             peers[hex] = "\(text)/32"
         }
         return Plan(address: address, prefixLength: topology.subnet.prefixLength, privateKeyHex: privateHex, peers: peers)

@@ -11,6 +11,10 @@ import X509
 public struct OverlayKeys: Sendable, Equatable {
     /// Client overlay address → WireGuard public key (base64).
     public let clients: [String: String]
+    /// Client overlay address → public key in UAPI (hex) form, and the reverse; computed
+    /// once per snapshot instead of on every pass, poll and request.
+    public let clientHex: [String: String]
+    public let addressByHex: [String: String]
     let caKeyPEM: String
     /// The keyset CA (for the OpenVPN server's certificate).
     public let caCertificatePEM: String
@@ -25,6 +29,21 @@ public struct OverlayKeys: Sendable, Equatable {
         bytes[0] &= 248
         bytes[31] = (bytes[31] & 127) | 64
         return try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: Data(bytes))
+    }
+
+    init(clients: [String: String], caKeyPEM: String, caCertificatePEM: String) {
+        self.clients = clients
+        self.caKeyPEM = caKeyPEM
+        self.caCertificatePEM = caCertificatePEM
+        var hexes: [String: String] = [:], addresses: [String: String] = [:]
+        for (address, base64) in clients {
+            guard let data = Data(base64Encoded: base64), data.count == 32 else { continue }
+            let hex = Hex.encode(data)
+            hexes[address] = hex
+            addresses[hex] = address
+        }
+        clientHex = hexes
+        addressByHex = addresses
     }
 
     public static func == (lhs: OverlayKeys, rhs: OverlayKeys) -> Bool {

@@ -33,7 +33,6 @@ public final class ManagedProcess: Sendable {
     }
 
     public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
-    public var pid: Int32? { child.withLock { $0?.process.isRunning == true ? $0?.process.processIdentifier : nil } }
 
     /// Starts the process; output goes to `log` (appended) or nowhere.
     public func start(log: String? = nil) throws {

@@ -15,8 +15,6 @@ public final class WireGuardGo: WireGuardDaemon {
         process = ManagedProcess(tool: "wireguard-go", arguments: ["-f", device])
     }
 
-    public var pid: Int32? { process.pid }
-
     public func ensureRunning(socket: any WireGuardControl) async throws {
         if (try? await socket.get()) != nil { return }
         process.stop()

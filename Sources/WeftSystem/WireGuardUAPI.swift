@@ -1,4 +1,5 @@
 import Foundation
+import WeftModel
 
 /// One peer as the WireGuard cross-platform UAPI reports it (`get=1`).
 public struct WireGuardPeerStatus: Sendable, Equatable {
@@ -77,10 +78,7 @@ public enum WireGuardUAPI {
 
     public static func hex(fromBase64 text: String) -> String? {
         guard let data = Data(base64Encoded: text), data.count == 32 else { return nil }
-        return data.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-        }.joined()
+        return Hex.encode(data)
     }
 
     public static func base64(fromHex text: String) -> String? {

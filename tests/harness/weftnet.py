@@ -387,20 +387,23 @@ class Lab:
 
     def add_controller(self, start: bool = True, **kw) -> Controller:
         controller = Controller(self, len(self.controllers) + 1, **kw)
-        ns, port = controller.ns, f"p{controller.index}"
+        self._on_bridge(controller.ns, f"p{controller.index}", controller.ip)
+        in_ns(controller.ns, "ip", "route", "add", "default", "via", "198.18.0.1")
+        self.controllers.append(controller)
+        if start:
+            controller.start()
+        return controller
+
+    def _on_bridge(self, ns: str, port: str, ip: str) -> None:
+        """Creates namespace `ns` with eth0 at `ip`/24, joined to br0 by veth `port`."""
         sh("ip", "netns", "add", ns)
         self._created.append(ns)
         in_ns(ns, "ip", "link", "set", "lo", "up")
         in_ns(self.client_ns, "ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns)
         in_ns(self.client_ns, "ip", "link", "set", port, "master", "br0")
         in_ns(self.client_ns, "ip", "link", "set", port, "up")
-        in_ns(ns, "ip", "addr", "add", f"{controller.ip}/24", "dev", "eth0")
+        in_ns(ns, "ip", "addr", "add", f"{ip}/24", "dev", "eth0")
         in_ns(ns, "ip", "link", "set", "eth0", "up")
-        in_ns(ns, "ip", "route", "add", "default", "via", "198.18.0.1")
-        self.controllers.append(controller)
-        if start:
-            controller.start()
-        return controller
 
     def add_inside_host(self, controller: Controller, net: int) -> "InsideHost":
         """A host behind `controller`: controller eth<k> 198.19.<net>.1/24 ↔ host 198.19.<net>.2."""
@@ -422,15 +425,7 @@ class Lab:
 
     def add_wireguard_client(self) -> WireGuardClient:
         client = WireGuardClient(self, len(self.wg_clients) + 1)
-        sh("ip", "netns", "add", client.ns)
-        self._created.append(client.ns)
-        in_ns(client.ns, "ip", "link", "set", "lo", "up")
-        port = f"q{client.index}"
-        in_ns(self.client_ns, "ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", client.ns)
-        in_ns(self.client_ns, "ip", "link", "set", port, "master", "br0")
-        in_ns(self.client_ns, "ip", "link", "set", port, "up")
-        in_ns(client.ns, "ip", "addr", "add", f"{client.ip}/24", "dev", "eth0")
-        in_ns(client.ns, "ip", "link", "set", "eth0", "up")
+        self._on_bridge(client.ns, f"q{client.index}", client.ip)
         self.wg_clients.append(client)
         return client
 

@@ -75,7 +75,7 @@ struct OverlayRoutes {
                 }
                 // Enable/disable: put the one peer into effect now (constant cost), ahead of the pass.
                 if enabledChanged && !regenerate, let overlay = controller.overlay, let keys = controller.snapshot.overlayKeys,
-                   let base64 = keys.clients[address.description], let hex = WireGuardUAPI.hex(fromBase64: base64) {
+                   let hex = keys.clientHex[address.description] {
                     try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
                     controller.reconciler.board.markApplied("overlay", generation: generation,
                                                             message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by the API")
@@ -238,7 +238,7 @@ struct OverlayRoutes {
             var clients = JSONObject()
             for address in topology.clients {
                 let text = address.description
-                guard let base64 = keys.clients[text], let hex = WireGuardUAPI.hex(fromBase64: base64), let peer = byKey[hex],
+                guard let hex = keys.clientHex[text], let peer = byKey[hex],
                       peer.lastHandshake > 0, now - peer.lastHandshake < 180 else { continue }
                 clients[text] = [
                     "overlay_ipaddress": .string(text), "managerid": .int(state.peering.id ?? 1),
@@ -289,8 +289,7 @@ struct OverlayRoutes {
     @discardableResult
     func disconnect(_ address: IPv4Address) async throws -> Bool {
         var found = false
-        if let wireguard, let keys = controller.snapshot.overlayKeys, let base64 = keys.clients[address.description],
-           let hex = WireGuardUAPI.hex(fromBase64: base64) {
+        if let wireguard, let hex = controller.snapshot.overlayKeys?.clientHex[address.description] {
             let status = try await wireguard.get()
             if let peer = status.peers.first(where: { $0.publicKeyHex == hex }) {
                 found = found || peer.lastHandshake > 0
@@ -309,11 +308,10 @@ struct OverlayRoutes {
             throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
         }
         let peerID = state.peering.id ?? 1
-        let endpointIP = controller.options.publicIP?.description ?? controller.facts.facts.privateIP?.description ?? "127.0.0.1"
         return ClientpackFiles.wireguard(
             name: ClientpackName.name(address), privateKey: secrets.wireguardPrivateKey, address: address, overlay: topology.subnet,
             controller: .init(publicKey: keys.controllerPrivateKey(peerID: peerID).publicKey.rawRepresentation.base64EncodedString(),
-                              endpoint: "\(endpointIP):\(controller.options.wireguardPort)"),
+                              endpoint: "\(clientEndpoint):\(controller.options.wireguardPort)"),
             allowedIPs: [topology.subnet.description])
     }
 
@@ -333,13 +331,17 @@ struct OverlayRoutes {
                 "zip_sha1": sha1(Archive.zip(files)), "tarball_sha1": sha1(Archive.tarGz(files))]
     }
 
+    /// The address clients are told to connect to: the public address `GET /api/config` reports.
+    var clientEndpoint: String {
+        controller.options.publicAddress(controller.facts.facts)?.description ?? "127.0.0.1"
+    }
+
     /// The `.ovpn` of one clientpack: this controller as the first remote.
     func openVPNConfig(address: IPv4Address, topology: Topology) throws -> String {
         guard let secrets = try controller.store.clientpackSecrets(address: address.description) else {
             throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
         }
-        let endpointIP = controller.options.publicIP?.description ?? controller.facts.facts.privateIP?.description ?? "127.0.0.1"
-        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: [endpointIP], ca: secrets.caCertificatePEM,
+        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: [clientEndpoint], ca: secrets.caCertificatePEM,
                                    certificate: secrets.certificatePEM, key: secrets.privateKeyPEM)
     }
 
