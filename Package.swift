@@ -117,6 +117,10 @@ let package = Package(
             dependencies: ["WeftStore", "WeftModel"]
         ),
         .testTarget(
+            name: "WeftSystemTests",
+            dependencies: ["WeftSystem", "WeftModel"]
+        ),
+        .testTarget(
             name: "WeftReconcilerTests",
             dependencies: ["WeftReconciler", "WeftSystemTesting", "WeftSystem", "WeftStore", "WeftModel"]
         ),

@@ -31,6 +31,10 @@ public final class Controller: Sendable {
     public let openvpn: OpenVPNReconciler?
     /// The overlay reconciler, for the one-peer fast path of enable/disable (nil with --no-apply).
     public let overlay: OverlayReconciler?
+    /// IPsec (charon over VICI): live SAs, link history (nil with --no-apply).
+    public let ipsec: IpsecReconciler?
+    /// eBGP (BIRD): learned routes and peer states (nil with --no-apply).
+    public let bird: BirdReconciler?
     /// Connect/disconnect events per clientpack (set once at start, before serving).
     public var clientWatcher: ClientWatcher? { watcher.withLock { $0 } }
     private let watcher = Mutex<ClientWatcher?>(nil)
@@ -40,8 +44,11 @@ public final class Controller: Sendable {
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
                 conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil,
-                openvpn: OpenVPNReconciler? = nil, overlay: OverlayReconciler? = nil) throws {
+                openvpn: OpenVPNReconciler? = nil, overlay: OverlayReconciler? = nil,
+                ipsec: IpsecReconciler? = nil, bird: BirdReconciler? = nil) throws {
         self.store = store
+        self.ipsec = ipsec
+        self.bird = bird
         self.overlay = overlay
         self.openvpn = openvpn
         self.wireguard = wireguard

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import WeftModel
 
 /// Turns every failure into the VNS3 error envelope, including Hummingbird's own
 /// (unknown route → 404, oversized body → 413) and unexpected errors (500, logged).
@@ -11,6 +12,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return APIError.envelope(error)
+        } catch let error as ValidationError {
+            return APIError.envelope(.from(error))
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:

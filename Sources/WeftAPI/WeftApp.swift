@@ -29,6 +29,8 @@ public enum WeftApp {
         FirewallSubgroupRoutes(firewall: firewall).register(api)
         FirewallGroupRoutes(firewall: firewall).register(v2)
         OverlayRoutes(controller: controller, wireguard: controller.wireguard).register(api)
+        IpsecRoutes(controller: controller).register(api)
+        RoutingRoutes(controller: controller).register(api)
         return router
     }
 

@@ -15,10 +15,15 @@ public struct DesiredState: Sendable, Equatable {
     public var clientpacks: ClientpackStates
     /// WireGuard public keys of the overlay (nil until there is a keyset).
     public var overlayKeys: OverlayKeys?
+    public var ipsec: IpsecConfig
+    public var routes: RouteConfig
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
                 peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
-                firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil) {
+                firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil,
+                ipsec: IpsecConfig = .init(), routes: RouteConfig = .init()) {
+        self.ipsec = ipsec
+        self.routes = routes
         self.firewall = firewall
         self.clientpacks = clientpacks
         self.overlayKeys = overlayKeys
@@ -45,7 +50,9 @@ extension Store {
                 keyset: try Store.keysetSummary(in: db),
                 firewall: try Store.get(.firewall, in: db) ?? .init(),
                 clientpacks: try Store.get(.clientpacks, in: db) ?? .init(),
-                overlayKeys: try Store.overlayKeys(in: db))
+                overlayKeys: try Store.overlayKeys(in: db),
+                ipsec: try Store.get(.ipsec, in: db) ?? .init(),
+                routes: try Store.get(.routes, in: db) ?? .init())
         }
     }
 }

@@ -13,6 +13,8 @@ extension SettingKey {
     public static var license: SettingKey<LicenseState> { .init("license") }
     public static var peering: SettingKey<PeeringSelf> { .init("peering") }
     public static var firewall: SettingKey<FirewallPolicy> { .init("firewall") }
+    public static var ipsec: SettingKey<IpsecConfig> { .init("ipsec") }
+    public static var routes: SettingKey<RouteConfig> { .init("routes") }
 }
 
 extension Store {

@@ -8,18 +8,21 @@ public final class ManagedProcess: Sendable {
     private let child = Mutex<Child?>(nil)
     public let executable: String
     public let arguments: [String]
+    /// Extra environment variables for the child ("STRONGSWAN_CONF=...").
+    public let environment: [String]
 
-    public init(tool: String, arguments: [String]) {
+    public init(tool: String, arguments: [String], environment: [String: String] = [:]) {
         executable = ProcessRunner.resolve(tool) ?? "/usr/sbin/\(tool)"
         self.arguments = arguments
+        self.environment = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// The daemon ignores SIGTERM/SIGINT (swift-service-lifecycle catches them through a
     /// dispatch source), and ignored signals survive exec: children are started through
     /// `env --default-signal` so that they can be stopped.
-    static func launch(_ process: Process, executable: String, arguments: [String]) {
+    static func launch(_ process: Process, executable: String, arguments: [String], environment: [String] = []) {
         process.executableURL = URL(fileURLWithPath: ProcessRunner.resolve("env") ?? "/usr/bin/env")
-        process.arguments = ["--default-signal=TERM,INT,HUP", executable] + arguments
+        process.arguments = ["--default-signal=TERM,INT,HUP"] + environment + [executable] + arguments
     }
 
     /// SIGTERM, then SIGKILL if the process has not gone within `grace`.
@@ -34,10 +37,13 @@ public final class ManagedProcess: Sendable {
 
     public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
 
+    /// The child's PID while it runs.
+    public var pid: Int32? { child.withLock { $0.flatMap { $0.process.isRunning ? $0.process.processIdentifier : nil } } }
+
     /// Starts the process; output goes to `log` (appended) or nowhere.
     public func start(log: String? = nil) throws {
         let process = Process()
-        Self.launch(process, executable: executable, arguments: arguments)
+        Self.launch(process, executable: executable, arguments: arguments, environment: environment)
         process.standardInput = FileHandle.nullDevice
         if let log, FileManager.default.createFile(atPath: log, contents: nil) || FileManager.default.fileExists(atPath: log),
            let handle = FileHandle(forWritingAtPath: log) {

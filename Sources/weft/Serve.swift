@@ -58,14 +58,21 @@ struct Serve: AsyncParsableCommand {
         let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
         let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(device: OverlayReconciler.device), control: overlaySocket, listenPort: wireguardPort)
         let openvpn = OpenVPNReconciler(directory: directory + "/openvpn")
-        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay, openvpn]
+        let ipsec = IpsecReconciler(runner: runner, directory: directory + "/ipsec")
+        let bird = BirdReconciler(runner: runner, directory: directory + "/bgp")
+        let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay, openvpn,
+                                                     ipsec, RouteReconciler(runner: runner, ipsec: ipsec), bird]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
                                         firewall: noApply ? nil : firewall,
                                         conntrack: noApply ? nil : ConntrackTool(runner: runner),
                                         wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn,
-                                        overlay: noApply ? nil : overlay)
+                                        overlay: noApply ? nil : overlay, ipsec: noApply ? nil : ipsec, bird: noApply ? nil : bird)
         let facts = await controller.facts.refresh()
+        if let address = facts.privateIP?.description {
+            ipsec.setLocalAddress(address)
+            bird.setRouterID(address)
+        }
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)
 

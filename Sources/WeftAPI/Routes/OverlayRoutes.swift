@@ -210,10 +210,6 @@ struct OverlayRoutes {
             try controller.store.finishTask(token: token, ok: true, message: "\(addresses.count) clientpack(s) present")
             return Reply.ok(.string(token))
         }
-        api.get("status/connected_subnets") { _, _ in
-            // Networks behind clients (OpenVPN iroute) are not supported yet: none are connected.
-            Reply.ok(.array([]))
-        }
         api.get("clientpack") { request, _ in
             guard let name = request.query("name") else { throw APIError.argument("Query \"name\" is required") }
             let format = request.query("fileformat") ?? request.query("format") ?? request.query("fileFormat") ?? "wireguard"

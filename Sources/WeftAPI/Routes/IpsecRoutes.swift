@@ -1,0 +1,451 @@
+import Foundation
+import Hummingbird
+import WeftModel
+import WeftReconciler
+import WeftStore
+
+/// `/api/ipsec` (system, endpoints, tunnels, traffic pairs, eBGP peers) and the IPsec
+/// status endpoints. Writes validate everything first, then change the stored
+/// configuration in one transaction; the reconciler loads the result into charon/BIRD.
+struct IpsecRoutes {
+    let controller: Controller
+
+    /// One read-modify-write of the IPsec configuration.
+    @discardableResult
+    func change<T>(_ context: WeftRequestContext, _ action: String, detail: String = "",
+                   _ mutate: (inout IpsecConfig) throws -> T) throws -> T {
+        try controller.commit(context.principal, action, detail: detail) { db in
+            var config = try Store.get(.ipsec, in: db) ?? IpsecConfig()
+            let result = try mutate(&config)
+            try Store.set(.ipsec, config, in: db)
+            return result
+        }
+    }
+
+    static func endpointIndex(_ context: WeftRequestContext, in config: IpsecConfig) throws -> Int {
+        guard let id = Int(context.parameters.get("endpoint_id") ?? ""), let index = config.endpointIndex(id) else {
+            throw APIError.notFound("No IPsec endpoint \(context.parameters.get("endpoint_id") ?? "")")
+        }
+        return index
+    }
+
+    func register(_ api: APIGroup) {
+        let controller = self.controller
+        api.get("ipsec") { _, _ in Reply.ok(Self.system(controller)) }
+        api.put("ipsec") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec", known: ["ipsec_local_ipaddress", "async"])
+            if let text = try body.string("ipsec_local_ipaddress") {
+                let address = text.trimmed.isEmpty ? "" : try IpsecInput.address(text, field: "ipsec_local_ipaddress")
+                try change(context, "ipsec.local_address", detail: address) { config in
+                    guard config.endpoints.isEmpty || config.localAddress == address else {
+                        throw APIError(.badRequest, "StateError", "Field \"ipsec_local_ipaddress\" can only change while no endpoints exist")
+                    }
+                    config.localAddress = address
+                }
+            }
+            return Reply.ok(Self.system(controller))
+        }
+        api.post("ipsec") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec", known: ["restart"])
+            if try body.bool("restart") ?? true {
+                try controller.commit(context.principal, "ipsec.restart") { _ in }
+                await controller.ipsec?.restart()
+                controller.reconciler.wake()
+            }
+            return Reply.ok(["restart": true])
+        }
+
+        api.post("ipsec/endpoints") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints", known: IpsecInput.endpointFields)
+            var endpoint = IpsecEndpoint(id: 0, name: "", address: "", psk: "")
+            try IpsecInput.apply(body, to: &endpoint, creating: true)
+            let created = try change(context, "ipsec.endpoint.create", detail: endpoint.name) { config -> IpsecEndpoint in
+                endpoint.id = config.nextEndpointID
+                try IpsecInput.check(endpoint, among: config)
+                if endpoint.vpnType == .vti {
+                    // A route-based endpoint carries everything its routes send it: one tunnel with its selectors.
+                    endpoint.tunnels = [IpsecTunnel(id: config.nextTunnelID, localSubnet: endpoint.routeBasedLocal,
+                                                    remoteSubnet: endpoint.routeBasedRemote, description: "route-based")]
+                    config.nextTunnelID += 1
+                }
+                config.nextEndpointID += 1
+                config.endpoints.append(endpoint)
+                return endpoint
+            }
+            return Reply.ok(Self.endpoint(created))
+        }
+        api.get("ipsec/endpoints/:endpoint_id") { _, context in
+            let config = controller.snapshot.ipsec
+            return Reply.ok(Self.endpoint(config.endpoints[try Self.endpointIndex(context, in: config)]))
+        }
+        api.put("ipsec/endpoints/:endpoint_id") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec/endpoints/{endpoint_id}", known: IpsecInput.endpointFields)
+            let updated = try change(context, "ipsec.endpoint.update", detail: context.parameters.get("endpoint_id") ?? "") { config -> IpsecEndpoint in
+                let index = try Self.endpointIndex(context, in: config)
+                var endpoint = config.endpoints[index]
+                let wasType = endpoint.vpnType
+                try IpsecInput.apply(body, to: &endpoint, creating: false)
+                guard endpoint.vpnType == wasType else {
+                    throw APIError.argument("Field \"vpn_type\" cannot change on an existing endpoint; delete it and create a new one")
+                }
+                try IpsecInput.check(endpoint, among: config)
+                if endpoint.vpnType == .vti, var first = endpoint.tunnels.first {
+                    first.localSubnet = endpoint.routeBasedLocal
+                    first.remoteSubnet = endpoint.routeBasedRemote
+                    endpoint.tunnels[0] = first
+                }
+                config.endpoints[index] = endpoint
+                return endpoint
+            }
+            return Reply.ok(Self.endpoint(updated))
+        }
+        api.delete("ipsec/endpoints/:endpoint_id") { _, context in
+            try change(context, "ipsec.endpoint.delete", detail: context.parameters.get("endpoint_id") ?? "") { config in
+                let index = try Self.endpointIndex(context, in: config)
+                let tunnels = Set(config.endpoints[index].tunnels.map(\.id))
+                if let route = controller.snapshot.routes.routes.first(where: { $0.tunnel.map(tunnels.contains) ?? false }) {
+                    throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through this endpoint's tunnel \(route.tunnel!); delete the route first")
+                }
+                config.endpoints.remove(at: index)
+            }
+            return Reply.ok(Self.system(controller))
+        }
+
+        registerTunnels(api, kind: "tunnels", trafficPair: false)
+        registerTunnels(api, kind: "traffic_pairs", trafficPair: true)
+        registerPeers(api)
+        registerStatus(api)
+    }
+
+    /// Tunnels (`tunnels`) and traffic pairs (`traffic_pairs`): the same policies, listed apart.
+    func registerTunnels(_ api: APIGroup, kind: String, trafficPair: Bool) {
+        let controller = self.controller
+        let idName = trafficPair ? "pair_id" : "tunnel_id"
+        @Sendable func locate(_ context: WeftRequestContext, _ config: IpsecConfig) throws -> (Int, Int) {
+            let endpoint = try Self.endpointIndex(context, in: config)
+            guard let id = Int(context.parameters.get(idName) ?? ""),
+                  let index = config.endpoints[endpoint].tunnels.firstIndex(where: { $0.id == id && $0.trafficPair == trafficPair }) else {
+                throw APIError.notFound("No \(trafficPair ? "traffic pair" : "tunnel") \(context.parameters.get(idName) ?? "") on this endpoint")
+            }
+            return (endpoint, index)
+        }
+        api.post("ipsec/endpoints/:endpoint_id/\(kind)") { request, context in
+            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints/{endpoint_id}/\(kind)", known: IpsecInput.tunnelFields)
+            var tunnel = IpsecTunnel(id: 0, localSubnet: "", remoteSubnet: "", trafficPair: trafficPair)
+            try IpsecInput.apply(body, to: &tunnel, creating: true, overlay: controller.snapshot.topology?.subnet)
+            let endpoint = try change(context, "ipsec.\(kind).create", detail: "\(tunnel.localSubnet) ↔ \(tunnel.remoteSubnet)") { config -> IpsecEndpoint in
+                let index = try Self.endpointIndex(context, in: config)
+                guard config.endpoints[index].vpnType == .policy else {
+                    throw APIError.argument("Endpoint \(config.endpoints[index].id) is route-based (vti): it has one tunnel; send traffic into it with routes")
+                }
+                tunnel.id = config.nextTunnelID
+                try IpsecInput.check(tunnel, in: config.endpoints[index])
+                config.nextTunnelID += 1
+                config.endpoints[index].tunnels.append(tunnel)
+                return config.endpoints[index]
+            }
+            return Reply.ok(Self.endpoint(endpoint))
+        }
+        api.put("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { request, context in
+            var known = IpsecInput.tunnelFields
+            if !trafficPair { known.insert("bounce") }
+            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec/endpoints/{endpoint_id}/\(kind)/{\(idName)}", known: known)
+            let overlay = controller.snapshot.topology?.subnet
+            let bounce = try body.bool("bounce") ?? false
+            let tunnel = try change(context, "ipsec.\(kind).update", detail: context.parameters.get(idName) ?? "") { config -> IpsecTunnel in
+                let (endpoint, index) = try locate(context, config)
+                var tunnel = config.endpoints[endpoint].tunnels[index]
+                let selectors = (tunnel.localSubnet, tunnel.remoteSubnet)
+                try IpsecInput.apply(body, to: &tunnel, creating: false, overlay: overlay)
+                if config.endpoints[endpoint].vpnType == .vti, (tunnel.localSubnet, tunnel.remoteSubnet) != selectors {
+                    throw APIError.argument("The selectors of a route-based endpoint's tunnel follow route_based_local/route_based_remote; change the endpoint")
+                }
+                try IpsecInput.check(tunnel, in: config.endpoints[endpoint])
+                config.endpoints[endpoint].tunnels[index] = tunnel
+                return tunnel
+            }
+            if bounce, tunnel.enabled { await controller.ipsec?.bounce(tunnel: tunnel.id) }
+            return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
+        }
+        api.delete("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { _, context in
+            let endpoint = try change(context, "ipsec.\(kind).delete", detail: context.parameters.get(idName) ?? "") { config -> IpsecEndpoint in
+                let (endpoint, index) = try locate(context, config)
+                guard config.endpoints[endpoint].vpnType == .policy else {
+                    throw APIError.argument("A route-based endpoint's tunnel goes with the endpoint; delete the endpoint")
+                }
+                let id = config.endpoints[endpoint].tunnels[index].id
+                if let route = controller.snapshot.routes.routes.first(where: { $0.tunnel == id }) {
+                    throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through tunnel \(id); delete the route first")
+                }
+                config.endpoints[endpoint].tunnels.remove(at: index)
+                return config.endpoints[endpoint]
+            }
+            return Reply.ok(Self.endpoint(endpoint))
+        }
+        if trafficPair {
+            for (verb, enabled) in [("enable", true), ("disable", false)] {
+                api.put("ipsec/endpoints/:endpoint_id/traffic_pairs/:pair_id/\(verb)") { request, context in
+                    _ = try await RequestFields.parse(request, context: context, endpoint: "PUT .../traffic_pairs/{pair_id}/\(verb)", known: [])
+                    let tunnel = try change(context, "ipsec.traffic_pairs.\(verb)", detail: context.parameters.get("pair_id") ?? "") { config -> IpsecTunnel in
+                        let (endpoint, index) = try locate(context, config)
+                        config.endpoints[endpoint].tunnels[index].enabled = enabled
+                        return config.endpoints[endpoint].tunnels[index]
+                    }
+                    return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
+                }
+            }
+        }
+    }
+
+    func registerPeers(_ api: APIGroup) {
+        let controller = self.controller
+        @Sendable func locate(_ context: WeftRequestContext, _ config: IpsecConfig) throws -> (Int, Int) {
+            let endpoint = try Self.endpointIndex(context, in: config)
+            guard let id = Int(context.parameters.get("bgp_peer_id") ?? ""),
+                  let index = config.endpoints[endpoint].bgpPeers.firstIndex(where: { $0.id == id }) else {
+                throw APIError.notFound("No eBGP peer \(context.parameters.get("bgp_peer_id") ?? "") on this endpoint")
+            }
+            return (endpoint, index)
+        }
+        api.get("ipsec/endpoints/:endpoint_id/ebgp_peers/:bgp_peer_id") { request, context in
+            let config = controller.snapshot.ipsec
+            let (endpoint, index) = try locate(context, config)
+            let peer = config.endpoints[endpoint].bgpPeers[index]
+            var value = Self.peer(peer)
+            if ["true", "1", "yes"].contains((request.query("verbose") ?? "").lowercased()), case .object(var object) = value {
+                let state = try? await controller.bird?.control.protocols().first { $0.name == BirdConfig.peerName(peer.id) }
+                object["state"] = .string(state?.info.isEmpty == false ? state!.info : (state?.state ?? "not running"))
+                value = .object(object)
+            }
+            return Reply.ok(value)
+        }
+        for (method, creating) in [("post", true), ("put", false)] {
+            let handler: APIGroup.Handler = { request, context in
+                let body = try await RequestFields.parse(request, context: context, endpoint: "\(method.uppercased()) /api/ipsec/endpoints/{endpoint_id}/ebgp_peers",
+                                                         known: IpsecInput.peerFields)
+                let ownASN = BirdReconciler.asn(controller.snapshot)
+                let endpoint = try change(context, "ipsec.ebgp.\(creating ? "create" : "update")") { config -> IpsecEndpoint in
+                    let endpointIndex: Int
+                    var peer: BGPPeer
+                    if creating {
+                        endpointIndex = try Self.endpointIndex(context, in: config)
+                        peer = BGPPeer(id: config.nextPeerID, address: "", asn: 0)
+                    } else {
+                        let (e, p) = try locate(context, config)
+                        endpointIndex = e
+                        peer = config.endpoints[e].bgpPeers[p]
+                    }
+                    try IpsecInput.apply(body, to: &peer, creating: creating, ownASN: ownASN)
+                    for other in config.bgpPeers where other.peer.id != peer.id && other.peer.address == peer.address {
+                        throw APIError(.badRequest, "Conflict", "Field \"ipaddress\": eBGP peer \(other.peer.id) already uses \(peer.address)")
+                    }
+                    if creating {
+                        config.nextPeerID += 1
+                        config.endpoints[endpointIndex].bgpPeers.append(peer)
+                    } else if let index = config.endpoints[endpointIndex].bgpPeers.firstIndex(where: { $0.id == peer.id }) {
+                        config.endpoints[endpointIndex].bgpPeers[index] = peer
+                    }
+                    return config.endpoints[endpointIndex]
+                }
+                return Reply.ok(Self.endpoint(endpoint))
+            }
+            if creating { api.post("ipsec/endpoints/:endpoint_id/ebgp_peers", use: handler) } else {
+                api.put("ipsec/endpoints/:endpoint_id/ebgp_peers/:bgp_peer_id", use: handler)
+            }
+        }
+        api.delete("ipsec/endpoints/:endpoint_id/ebgp_peers/:bgp_peer_id") { _, context in
+            let endpoint = try change(context, "ipsec.ebgp.delete", detail: context.parameters.get("bgp_peer_id") ?? "") { config -> IpsecEndpoint in
+                let (endpoint, index) = try locate(context, config)
+                config.endpoints[endpoint].bgpPeers.remove(at: index)
+                return config.endpoints[endpoint]
+            }
+            return Reply.ok(Self.endpoint(endpoint))
+        }
+    }
+
+    func registerStatus(_ api: APIGroup) {
+        let controller = self.controller
+        api.get("status/ipsec") { request, _ in
+            let config = controller.snapshot.ipsec
+            let live = controller.ipsec?.liveTunnels() ?? [:]
+            let brief = ["true", "1", "yes"].contains((request.query("up_down_status_only") ?? "").lowercased())
+            var result = JSONObject()
+            for endpoint in config.endpoints {
+                for tunnel in endpoint.tunnels {
+                    let sa = live[tunnel.id]
+                    let connected = sa?.connected ?? false
+                    var entry: JSONObject = [
+                        "id": .int(tunnel.id),
+                        "local_subnet": .string(tunnel.localSubnet),
+                        "remote_subnet": .string(tunnel.remoteSubnet),
+                        "endpointid": .int(endpoint.id),
+                        "endpoint_name": .string(endpoint.name),
+                        "active": .bool(tunnel.enabled),
+                        "connected": .bool(connected),
+                        "description": .string(tunnel.description),
+                    ]
+                    if !connected {
+                        let why = tunnel.enabled ? (controller.ipsec?.monitor.reason(endpoint: endpoint.id) ?? (sa.map { "IKE \($0.ikeState.lowercased()), child \($0.childState.lowercased())" } ?? "negotiating"))
+                            : "disabled"
+                        entry["reason"] = .string(why)
+                    } else {
+                        entry["reason"] = .string("")
+                    }
+                    if !brief { entry["tunnel_params"] = Self.tunnelParams(sa, endpoint: endpoint) }
+                    result[String(tunnel.id)] = .object(entry)
+                }
+            }
+            return Reply.ok(.object(result))
+        }
+        api.get("status/link_history") { request, _ in
+            let config = controller.snapshot.ipsec
+            var found: (endpoint: IpsecEndpoint, tunnel: IpsecTunnel)?
+            if let text = request.query("tunnelid") {
+                guard let id = Int(text) else { throw APIError.argument("Query \"tunnelid\" must be an integer") }
+                found = config.tunnel(id)
+            } else if let remote = request.query("remote"), let local = request.query("local") {
+                let r = IPv4Network(remote)?.description, l = IPv4Network(local)?.description
+                for endpoint in config.endpoints {
+                    if let tunnel = endpoint.tunnels.first(where: { $0.remoteSubnet == r && $0.localSubnet == l }) { found = (endpoint, tunnel) }
+                }
+            } else {
+                throw APIError.argument("Query \"tunnelid\", or \"remote\" and \"local\", is required")
+            }
+            guard let found else { throw APIError.notFound("No such tunnel") }
+            let history = controller.ipsec?.monitor.history(tunnel: found.tunnel.id) ?? []
+            return Reply.ok([
+                "remote": .string(found.tunnel.remoteSubnet),
+                "local": .string(found.tunnel.localSubnet),
+                "tunnelid": .int(found.tunnel.id),
+                "history": .array(history.reversed().map { event in
+                    ["event": .string(event.event), "timestamp": .string(Timestamps.vns3(event.time)), "timestamp_i": .int(event.time)]
+                }),
+            ])
+        }
+        api.get("status/connected_subnets") { request, _ in
+            // Remote subnets of the tunnels that are up.
+            let config = controller.snapshot.ipsec
+            let live = controller.ipsec?.liveTunnels() ?? [:]
+            let extended = ["true", "1", "yes"].contains((request.query("extended_output") ?? "").lowercased())
+            var seen: Set<String> = []
+            var rows: [JSONValue] = []
+            for endpoint in config.endpoints {
+                for tunnel in endpoint.tunnels where live[tunnel.id]?.connected == true && seen.insert(tunnel.remoteSubnet).inserted {
+                    guard let network = IPv4Network(tunnel.remoteSubnet) else { continue }
+                    var row: [JSONValue] = [.string(network.network.description), .string(network.netmask.description)]
+                    if extended { row += [.string("ipsec"), .int(endpoint.id), .int(tunnel.id)] }
+                    rows.append(.array(row))
+                }
+            }
+            return Reply.ok(.array(rows))
+        }
+    }
+
+    // MARK: - Presentation
+
+    static func system(_ controller: Controller) -> JSONValue {
+        let state = controller.snapshot
+        var endpoints = JSONObject()
+        for endpoint in state.ipsec.endpoints { endpoints[String(endpoint.id)] = Self.endpoint(endpoint) }
+        let privateIP = controller.facts.facts.privateIP?.description ?? ""
+        return [
+            "remote_endpoints": .object(endpoints),
+            "this_endpoint": [
+                "ipaddress": .string(controller.options.publicAddress(controller.facts.facts)?.description ?? privateIP),
+                "overlay_subnet": .string(state.topology?.subnet.description ?? ""),
+                "private_ipaddress": .string(privateIP),
+                "ipsec_local_ipaddress": .string(state.ipsec.localAddress.isEmpty ? privateIP : state.ipsec.localAddress),
+                "asn": .int(BirdReconciler.asn(state)),
+                "kernel_mode": .string(controller.ipsec?.mode?.rawValue ?? "not started"),
+            ],
+        ]
+    }
+
+    static func endpoint(_ endpoint: IpsecEndpoint) -> JSONValue {
+        var tunnels = JSONObject(), pairs = JSONObject(), peers = JSONObject()
+        for tunnel in endpoint.tunnels {
+            if tunnel.trafficPair { pairs[String(tunnel.id)] = Self.tunnel(tunnel, endpointID: endpoint.id) } else {
+                tunnels[String(tunnel.id)] = Self.tunnel(tunnel, endpointID: endpoint.id)
+            }
+        }
+        for peer in endpoint.bgpPeers { peers[String(peer.id)] = Self.peer(peer) }
+        return [
+            "id": .int(endpoint.id),
+            "name": .string(endpoint.name),
+            "ipaddress": .string(endpoint.address),
+            "private_ipaddress": .string(endpoint.privateAddress),
+            "pfs": .bool(endpoint.pfs),
+            "ike_version": .int(endpoint.ikeVersion),
+            "nat_t_enabled": .bool(endpoint.natTraversal),
+            "extra_config": endpoint.extraConfig.isEmpty ? .array([]) : .string(endpoint.extraConfig),
+            "description": .string(endpoint.description),
+            "type": "ipsec",
+            "vpn_type": .string(endpoint.vpnType.rawValue),
+            "psk": .string(endpoint.psk),
+            "route_based_int_address": .string(endpoint.linkAddress),
+            "route_based_local": .string(endpoint.routeBasedLocal),
+            "route_based_remote": .string(endpoint.routeBasedRemote),
+            "tunnels": .object(tunnels),
+            "traffic_pairs": .object(pairs),
+            "bgp_peers": .object(peers),
+        ]
+    }
+
+    static func tunnel(_ tunnel: IpsecTunnel, endpointID: Int) -> JSONValue {
+        [
+            "id": .int(tunnel.id),
+            "endpoint_id": .int(endpointID),
+            "local_subnet": .string(tunnel.localSubnet),
+            "remote_subnet": .string(tunnel.remoteSubnet),
+            "enabled": .bool(tunnel.enabled),
+            "description": .string(tunnel.description),
+            "ping_ipaddress": .string(tunnel.pingAddress),
+            "ping_interface": .string(tunnel.pingInterface),
+            "ping_interval": .optional(tunnel.pingInterval),
+        ]
+    }
+
+    static func peer(_ peer: BGPPeer) -> JSONValue {
+        [
+            "id": .int(peer.id),
+            "ipaddress": .string(peer.address),
+            "asn": .int(peer.asn),
+            "local_asn_alias": .optional(peer.localASNAlias),
+            "bgp_password": .string(peer.password),
+            "access_list": .string(peer.accessList),
+            "add_network_distance": .bool(peer.addNetworkDistance),
+            "add_network_distance_direction": .string(peer.addNetworkDistanceDirection),
+            "add_network_distance_hops": .int(peer.addNetworkDistanceHops),
+            "hold_time": .int(peer.holdTime),
+            "keepalive_interval": .int(peer.keepaliveInterval),
+        ]
+    }
+
+    static func tunnelParams(_ sa: TunnelSA?, endpoint: IpsecEndpoint) -> JSONValue {
+        let up = sa?.connected == true
+        let now = Int(Date().timeIntervalSince1970)
+        return [
+            "phase1": .string(sa?.ikeState == "ESTABLISHED" ? "up" : "down"),
+            "phase2": .string(up ? "up" : "down"),
+            "ike_version": .string(sa?.ikeVersion ?? "IKEv\(endpoint.ikeVersion)"),
+            "outbound_spi": .string(sa?.spiOut ?? ""),
+            "inbound_spi": .string(sa?.spiIn ?? ""),
+            "bytes_in": .string(String(sa?.bytesIn ?? 0)),
+            "bytes_out": .string(String(sa?.bytesOut ?? 0)),
+            "esp_time_remaining": .string(String(sa?.lifetimeRemaining ?? 0)),
+            "esp_port": .string(sa?.encapsulated == true ? "4500" : (sa == nil ? "" : "esp")),
+            "phase2_algo": .string(sa?.childEncryption ?? ""),
+            "phase2_hash": .string(sa?.childIntegrity ?? ""),
+            "nat_t": .string(sa?.encapsulated == true ? "forced" : (endpoint.natTraversal ? "enabled" : "disabled")),
+            "dpd": .string("enabled"),
+            "pfs_dh_group": .string(sa?.childDHGroup ?? ""),
+            "isakmp_port": .string(sa?.encapsulated == true ? "4500" : "500"),
+            "isakmp_time_remaining": .string(String(sa?.ikeRekeyRemaining ?? 0)),
+            "last_dpd": .string(""),
+            "phase1_cipher": .string(sa?.encryption ?? ""),
+            "phase1_prf": .string(sa?.prf ?? ""),
+            "phase1_dh_group": .string(sa?.dhGroup ?? ""),
+            "established_since": .string(up && (sa?.established ?? 0) >= 0 ? Timestamps.vns3(now - (sa?.established ?? 0)) : ""),
+        ]
+    }
+}
