@@ -74,7 +74,7 @@ public final class IpsecReconciler: SubsystemReconciler {
             changes.append(Change(name, "load \(connection.name) with \(children) tunnel(s)"))
         }
         for connection in removed { changes.append(Change(name, "unload \(connection)")) }
-        guard apply, !changes.isEmpty else { return apply ? [] : changes }
+        guard apply else { return changes }
 
         try startIfNeeded(mode: mode)
         let vici = client
@@ -105,8 +105,11 @@ public final class IpsecReconciler: SubsystemReconciler {
             }
             monitor.markDown(tunnels: tunnels)
         }
+        // What charon runs now: IKE SAs by connection, child SAs by tunnel.
+        let listed = (try? vici.streamed("list-sas", event: "list-sa").items) ?? []
+        let live = IpsecMonitor.tunnels(listed)
+        let ikeNames = Set(listed.flatMap { $0.sections.map(\.0) })
         // Children removed from a connection that stays: charon keeps their SAs until told.
-        let live = liveTunnels()
         let enabled = Set(config.endpoints.flatMap { $0.tunnels.filter(\.enabled).map(\.id) })
         for (tunnel, _) in live where !enabled.contains(tunnel) {
             var terminate = VICIMessage()
@@ -115,7 +118,35 @@ public final class IpsecReconciler: SubsystemReconciler {
             terminate.set("timeout", "-1")
             _ = try? vici.command("terminate", terminate)
         }
+        // A new pre-shared key only counts at the next IKE negotiation: start over.
+        for connection in changed where current[connection.name] != nil && current[connection.name]?.secret != connection.secret {
+            var terminate = VICIMessage()
+            terminate.set("ike", connection.name)
+            terminate.set("force", "yes")
+            terminate.set("timeout", "-1")
+            _ = try? vici.command("terminate", terminate)
+            initiate(config.endpoints.first { $0.id == connection.endpointID })
+        }
+        // Connections with no IKE SA at all (given up, e.g. after an authentication
+        // failure) are retried once per pass.
+        let justLoaded = Set(changed.map(\.name))
+        for endpoint in config.endpoints where !justLoaded.contains(IpsecPlan.connectionName(endpoint.id))
+            && !ikeNames.contains(IpsecPlan.connectionName(endpoint.id)) {
+            initiate(endpoint)
+        }
         return changes
+    }
+
+    /// Asks charon to bring up an endpoint's enabled children, without waiting.
+    func initiate(_ endpoint: IpsecEndpoint?) {
+        guard let endpoint else { return }
+        for tunnel in endpoint.tunnels where tunnel.enabled {
+            var message = VICIMessage()
+            message.set("child", IpsecPlan.childName(tunnel.id))
+            message.set("ike", IpsecPlan.connectionName(endpoint.id))
+            message.set("timeout", "-1")
+            _ = try? client.command("initiate", message)
+        }
     }
 
     /// Starts charon with a fresh configuration and waits for its VICI socket.

@@ -45,9 +45,12 @@ public struct CharonFiles: Sendable, Equatable {
         "revocation", "curve25519", "gmp",
     ]
 
-    /// The daemon's configuration. Routes are always Weft's (`install_routes = no`): with
-    /// libipsec there are no bypass policies, and a wide selector would otherwise pull
-    /// management traffic into the tunnel.
+    /// The daemon's configuration. Routes are Weft's, in the main table. kernel-libipsec
+    /// installs a route for every outbound policy whatever `install_routes` says (a
+    /// 0.0.0.0/0 selector becomes `default dev ipsec0` in table 220, which would pull all
+    /// management traffic into the tunnel), so its table is consulted only after the main
+    /// table (`routing_table_prio` 32767): it carries nothing the main table can route.
+    /// `allow_peer_ts` stays off, so charon adds an exclude route for the IKE peer.
     public func render(mode: IpsecKernelMode) -> String {
         let kernel = mode == .libipsec ? ["kernel-libipsec", "kernel-netlink"] : ["kernel-netlink"]
         return """
@@ -56,14 +59,13 @@ public struct CharonFiles: Sendable, Equatable {
           load = \((Self.plugins + kernel + ["socket-default", "vici"]).joined(separator: " "))
           install_routes = no
           install_virtual_ip = no
+          routing_table = 220
+          routing_table_prio = 32767
           retransmit_tries = 3
           retransmit_timeout = 2.0
           plugins {
             vici {
               socket = unix://\(vici)
-            }
-            kernel-libipsec {
-              allow_peer_ts = yes
             }
           }
           filelog {
