@@ -61,9 +61,8 @@ public struct BirdProtocol: Sendable, Equatable {
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard words.count >= 5, words[0] != "Name", !line.hasPrefix("BIRD"), !line.hasPrefix(" ") else { return nil }
             // Name Proto Table State Since Info — Table is "---" for protocols without one.
-            let since = words.count >= 6 ? words[4] + " " + words[5] : words[4]
-            let info = words.count > 6 ? words[6...].joined(separator: " ") : ""
-            return BirdProtocol(name: words[0], kind: words[1], state: words[3], since: since, info: info)
+            let info = words.count > 5 ? words[5...].joined(separator: " ") : ""
+            return BirdProtocol(name: words[0], kind: words[1], state: words[3], since: words[4], info: info)
         }
     }
 }
@@ -74,6 +73,13 @@ public struct BirdRoute: Sendable, Equatable {
     public var gateway: String?
     public var device: String?
     public var protocolName: String
+
+    public init(prefix: String, gateway: String?, device: String?, protocolName: String) {
+        self.prefix = prefix
+        self.gateway = gateway
+        self.device = device
+        self.protocolName = protocolName
+    }
 
     /// BIRD 2 prints `PREFIX  unicast [PROTO TIME] * (PREF) [ASPATH]` followed by
     /// `\tvia GW on DEV` lines; further routes for the same prefix start with spaces.
