@@ -56,6 +56,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .target(
+            name: "WeftCapture",
+            dependencies: ["CPcap", "WeftModel"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "WeftSNMP",
+            dependencies: ["WeftModel"],
+            swiftSettings: strict
+        ),
         .target(
             name: "WeftSystemTesting",
             dependencies: ["WeftSystem", "WeftModel"],
@@ -73,7 +88,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -115,6 +130,14 @@ let package = Package(
         .testTarget(
             name: "WeftStoreTests",
             dependencies: ["WeftStore", "WeftModel"]
+        ),
+        .testTarget(
+            name: "WeftCaptureTests",
+            dependencies: ["WeftCapture"]
+        ),
+        .testTarget(
+            name: "WeftSNMPTests",
+            dependencies: ["WeftSNMP"]
         ),
         .testTarget(
             name: "WeftSystemTests",

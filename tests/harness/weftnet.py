@@ -429,6 +429,12 @@ class Lab:
         self.wg_clients.append(client)
         return client
 
+    def add_remote_site(self, index: int):
+        """A stock strongSwan/BIRD site at 198.18.0.(200+index) (see remotesite.py); it is
+        stopped with the inside hosts on `down`."""
+        from remotesite import RemoteSite
+        return RemoteSite(self, index).up()
+
     def down(self) -> None:
         for client in self.wg_clients:
             client.stop()

@@ -1,0 +1,6 @@
+import Testing
+import WeftCapture
+
+@Test func libpcapIsLinked() {
+    #expect(PcapLibrary.version.hasPrefix("libpcap version"))
+}

@@ -1,0 +1,6 @@
+import Testing
+import WeftSNMP
+
+@Test func versionsMatchTheWireValues() {
+    #expect(SNMPVersion(rawValue: 1) == .v2c)
+}
