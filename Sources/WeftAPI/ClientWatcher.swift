@@ -84,6 +84,9 @@ public final class ClientWatcher: Service, Sendable {
         }
         for (seen, kind) in changes {
             controller.logger.info("client \(kind)", metadata: ["clientpack": "\(seen.address)", "protocol": "\(seen.protocolName)", "endpoint": "\(seen.endpoint)"])
+            controller.alerts?.raise(kind == "connect" ? "client_connected" : "client_disconnected",
+                                     message: "clientpack \(seen.address) \(kind == "connect" ? "connected" : "disconnected") (\(seen.protocolName))",
+                                     fields: ["clientpack": seen.address, "client_ip": seen.address, "protocol": seen.protocolName, "endpoint": seen.endpoint])
         }
     }
 }

@@ -39,6 +39,10 @@ public final class Controller: Sendable {
     public var clientWatcher: ClientWatcher? { watcher.withLock { $0 } }
     private let watcher = Mutex<ClientWatcher?>(nil)
     public func attach(_ clientWatcher: ClientWatcher) { watcher.withLock { $0 = clientWatcher } }
+    /// Alert delivery (set once at start, before serving; nil with --no-apply).
+    public var alerts: AlertDispatcher? { dispatcher.withLock { $0 } }
+    private let dispatcher = Mutex<AlertDispatcher?>(nil)
+    public func attach(_ alerts: AlertDispatcher) { dispatcher.withLock { $0 = alerts } }
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],

@@ -31,6 +31,7 @@ public enum WeftApp {
         OverlayRoutes(controller: controller, wireguard: controller.wireguard).register(api)
         IpsecRoutes(controller: controller).register(api)
         RoutingRoutes(controller: controller).register(api)
+        AlertRoutes(controller: controller).register(api)
         return router
     }
 

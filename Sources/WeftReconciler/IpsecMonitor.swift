@@ -46,6 +46,15 @@ public final class IpsecMonitor: Sendable {
     }
 
     private let state = Mutex(State())
+    private let observer = Mutex<(@Sendable (Int, Bool) -> Void)?>(nil)
+
+    /// Called (outside the lock) for every up/down transition of a tunnel.
+    public func observe(_ handler: @escaping @Sendable (_ tunnel: Int, _ up: Bool) -> Void) { observer.withLock { $0 = handler } }
+
+    func notify(_ transitions: [(Int, Bool)]) {
+        guard !transitions.isEmpty, let handler = observer.withLock({ $0 }) else { return }
+        for (tunnel, up) in transitions { handler(tunnel, up) }
+    }
     static let historyLimit = 200
 
     public init() {}
@@ -55,11 +64,15 @@ public final class IpsecMonitor: Sendable {
 
     /// Charon restarted or a tunnel was removed: its SAs are gone.
     public func markDown(tunnels: [Int], at time: Int = Int(Date().timeIntervalSince1970)) {
-        state.withLock { state in
+        let downs = state.withLock { state -> [(Int, Bool)] in
+            var downs: [(Int, Bool)] = []
             for tunnel in tunnels where state.upTunnels.remove(tunnel) != nil {
                 Self.append(LinkEvent(up: false, time: time), tunnel: tunnel, to: &state)
+                downs.append((tunnel, false))
             }
+            return downs
         }
+        notify(downs)
     }
 
     /// Handles one VICI event (`child-updown`, `ike-updown`, `log`).
@@ -71,15 +84,17 @@ public final class IpsecMonitor: Sendable {
                 guard let endpoint = Self.id(ikeName, prefix: "ep") else { continue }
                 for (_, child) in ike.section("child-sas")?.sections ?? [] {
                     guard let tunnel = child["name"].flatMap({ Self.id($0, prefix: "t") }) else { continue }
-                    state.withLock { state in
+                    let changed = state.withLock { state -> Bool in
                         if up {
                             state.reasons[endpoint] = nil
-                            guard state.upTunnels.insert(tunnel).inserted else { return }
+                            guard state.upTunnels.insert(tunnel).inserted else { return false }
                         } else {
-                            guard state.upTunnels.remove(tunnel) != nil else { return }
+                            guard state.upTunnels.remove(tunnel) != nil else { return false }
                         }
                         Self.append(LinkEvent(up: up, time: time), tunnel: tunnel, to: &state)
+                        return true
                     }
+                    if changed { notify([(tunnel, up)]) }
                 }
             }
         case "log":

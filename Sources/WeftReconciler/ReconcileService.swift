@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import ServiceLifecycle
 import WeftStore
 
@@ -12,6 +13,9 @@ public final class ReconcileService: Service, Sendable {
     public let board: StatusBoard
     let logger: Logger
     let interval: Duration
+    private let failureObserver = Mutex<(@Sendable (String, String) -> Void)?>(nil)
+    /// Called when a subsystem goes from working to failing (subsystem, message).
+    public func observeFailures(_ handler: @escaping @Sendable (String, String) -> Void) { failureObserver.withLock { $0 = handler } }
     private let wakes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -75,6 +79,7 @@ public final class ReconcileService: Service, Sendable {
                                                          "reconcile.applied": "\(board.applying)"])
                 }
             } catch {
+                if status.state != .error, let observer = failureObserver.withLock({ $0 }) { observer(subsystem.name, "\(error)") }
                 status.state = .error
                 status.message = "\(error)"
                 logger.error("reconcile failed", metadata: ["reconcile.subsystem": "\(subsystem.name)", "error": "\(error)"])

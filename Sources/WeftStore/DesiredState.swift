@@ -17,11 +17,13 @@ public struct DesiredState: Sendable, Equatable {
     public var overlayKeys: OverlayKeys?
     public var ipsec: IpsecConfig
     public var routes: RouteConfig
+    public var alerting: AlertingConfig
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
                 peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
                 firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil,
-                ipsec: IpsecConfig = .init(), routes: RouteConfig = .init()) {
+                ipsec: IpsecConfig = .init(), routes: RouteConfig = .init(), alerting: AlertingConfig = .init()) {
+        self.alerting = alerting
         self.ipsec = ipsec
         self.routes = routes
         self.firewall = firewall
@@ -52,7 +54,8 @@ extension Store {
                 clientpacks: try Store.get(.clientpacks, in: db) ?? .init(),
                 overlayKeys: try Store.overlayKeys(in: db),
                 ipsec: try Store.get(.ipsec, in: db) ?? .init(),
-                routes: try Store.get(.routes, in: db) ?? .init())
+                routes: try Store.get(.routes, in: db) ?? .init(),
+                alerting: try Store.get(.alerting, in: db) ?? .init())
         }
     }
 }

@@ -15,6 +15,7 @@ extension SettingKey {
     public static var firewall: SettingKey<FirewallPolicy> { .init("firewall") }
     public static var ipsec: SettingKey<IpsecConfig> { .init("ipsec") }
     public static var routes: SettingKey<RouteConfig> { .init("routes") }
+    public static var alerting: SettingKey<AlertingConfig> { .init("alerting") }
 }
 
 extension Store {

@@ -37,11 +37,19 @@ public final class ManagedProcess: Sendable {
 
     public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
 
+    private static let restartObserver = Mutex<(@Sendable (String, Int32) -> Void)?>(nil)
+    /// Called when a child that exited on its own is started again (tool name, exit status).
+    public static func observeRestarts(_ handler: @escaping @Sendable (String, Int32) -> Void) { restartObserver.withLock { $0 = handler } }
+
     /// The child's PID while it runs.
     public var pid: Int32? { child.withLock { $0.flatMap { $0.process.isRunning ? $0.process.processIdentifier : nil } } }
 
     /// Starts the process; output goes to `log` (appended) or nowhere.
     public func start(log: String? = nil) throws {
+        if let died = child.withLock({ $0.flatMap { $0.process.isRunning ? nil : $0.process } }),
+           let observer = Self.restartObserver.withLock({ $0 }) {
+            observer(URL(fileURLWithPath: executable).lastPathComponent, died.terminationStatus)
+        }
         let process = Process()
         Self.launch(process, executable: executable, arguments: arguments, environment: environment)
         process.standardInput = FileHandle.nullDevice

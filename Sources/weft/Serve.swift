@@ -91,10 +91,29 @@ struct Serve: AsyncParsableCommand {
 
         let watcher = ClientWatcher(controller: controller)
         controller.attach(watcher)
+        let alerts = AlertDispatcher(controller: controller)
+        if !noApply { controller.attach(alerts) }
+        ipsec.monitor.observe { tunnel, up in
+            let found = controller.snapshot.ipsec.tunnel(tunnel)
+            let description = found.map { "\($0.endpoint.name): \($0.tunnel.localSubnet) ↔ \($0.tunnel.remoteSubnet)" } ?? "tunnel \(tunnel)"
+            alerts.raise(up ? "tunnel_up" : "tunnel_down", message: "IPsec tunnel \(up ? "up" : "down"): \(description)", fields: [
+                "tunnel_id": String(tunnel), "tunnel_description": description,
+                "endpoint_id": found.map { String($0.endpoint.id) } ?? "", "endpoint_name": found?.endpoint.name ?? "",
+                "local_subnet": found?.tunnel.localSubnet ?? "", "remote_subnet": found?.tunnel.remoteSubnet ?? "",
+            ])
+        }
+        controller.reconciler.observeFailures { subsystem, message in
+            guard subsystem == "firewall" else { return }
+            alerts.raise("firewall_apply_failed", message: "firewall not applied: \(message)", fields: ["subsystem": subsystem])
+        }
+        ManagedProcess.observeRestarts { tool, status in
+            alerts.raise("process_restarted", message: "\(tool) exited with status \(status) and was started again", fields: ["process": tool])
+        }
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: controller.reconciler),
                 .init(service: watcher),
+                .init(service: alerts),
                 .init(service: controller.keysets),
                 .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app),
