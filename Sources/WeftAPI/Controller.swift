@@ -20,6 +20,8 @@ public final class Controller: Sendable {
     public let transfers: KeysetTransferGate
     public let startedAt = Store.now()
     public let logger: Logger
+    /// Prometheus metrics (`GET /metrics`).
+    public let metrics = WeftMetrics()
     /// The firewall reconciler, for checking rule sets against the kernel before they are
     /// stored (nil: parse and lint only, as with --no-apply).
     public let firewall: FirewallReconciler?
@@ -61,6 +63,9 @@ public final class Controller: Sendable {
         self.options = options
         self.logger = logger
         reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)
+        reconciler.observePasses { [metrics] subsystem, duration, failed in
+            metrics.recordReconcile(subsystem: subsystem, duration: duration, failed: failed)
+        }
         verifier = try CredentialVerifier(store: store, failureLimit: options.loginFailureLimit)
         facts = HostFactsCache(inventory: inventory, options: options)
         restart = RestartSwitch(logger: logger)

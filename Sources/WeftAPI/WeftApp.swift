@@ -9,8 +9,14 @@ import WeftStore
 public enum WeftApp {
     public static func router(controller: Controller, table: RouteTable = RouteTable()) -> Router<WeftRequestContext> {
         let router = Router(context: WeftRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: controller.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(verifier: controller.verifier))
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: controller.metrics.scrape(controller))))
+        }
         let api = APIGroup(group: router.group("api"), table: table)
         ConfigRoutes(controller: controller).register(api)
         LicenseRoutes(controller: controller).register(api)

@@ -16,6 +16,9 @@ public final class ReconcileService: Service, Sendable {
     private let failureObserver = Mutex<(@Sendable (String, String) -> Void)?>(nil)
     /// Called when a subsystem goes from working to failing (subsystem, message).
     public func observeFailures(_ handler: @escaping @Sendable (String, String) -> Void) { failureObserver.withLock { $0 = handler } }
+    private let passObserver = Mutex<(@Sendable (String, Duration, Bool) -> Void)?>(nil)
+    /// Called after each subsystem's reconcile (subsystem, duration, failed).
+    public func observePasses(_ handler: @escaping @Sendable (String, Duration, Bool) -> Void) { passObserver.withLock { $0 = handler } }
     private let wakes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -65,6 +68,8 @@ public final class ReconcileService: Service, Sendable {
             var status = board.status(subsystem.name) ?? SubsystemStatus(name: subsystem.name)
             status.desiredGeneration = max(status.desiredGeneration, desired.generation)
             status.updatedAt = Int(Date().timeIntervalSince1970)
+            let started = ContinuousClock.now
+            defer { passObserver.withLock { $0 }?(subsystem.name, ContinuousClock.now - started, status.state == .error) }
             do {
                 let changes = try await subsystem.reconcile(desired, apply: board.applying)
                 status.state = board.applying ? .ok : .planned

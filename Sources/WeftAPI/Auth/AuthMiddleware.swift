@@ -11,11 +11,13 @@ struct AuthMiddleware: RouterMiddleware {
     static let tokenHeader = HTTPField.Name("api-token")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") || request.uri.path == "/api" else {
+        guard request.uri.path.hasPrefix("/api/") || request.uri.path == "/api" || request.uri.path == "/metrics" else {
             return try await next(request, context)
         }
         var throttled = false
-        if let token = request.headers[Self.tokenHeader], !token.isEmpty {
+        // An API token as `api-token: T`, or as `Authorization: Bearer T` (Prometheus' bearer_token).
+        let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        if let token = request.headers[Self.tokenHeader] ?? bearer, !token.isEmpty {
             switch verifier.verifyToken(token, from: context.remoteIP) {
             case .allowed(let principal):
                 var context = context
