@@ -48,6 +48,13 @@ public enum ServerCertificate {
         return Files(certificatePEM: certPEM, privateKeyPEM: keyPEM, created: true)
     }
 
+    /// Installs a certificate and key (from an imported snapshot).
+    public static func install(certificatePEM: String, privateKeyPEM: String, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try writePrivate(privateKeyPEM, to: directory + "/server.key")
+        try certificatePEM.write(toFile: directory + "/server.crt", atomically: true, encoding: .utf8)
+    }
+
     /// Writes a secret: temp file created 0600, then renamed into place.
     static func writePrivate(_ text: String, to path: String) throws {
         let temporary = path + ".tmp"

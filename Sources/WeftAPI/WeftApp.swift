@@ -38,6 +38,7 @@ public enum WeftApp {
         IpsecRoutes(controller: controller).register(api)
         RoutingRoutes(controller: controller).register(api)
         AlertRoutes(controller: controller).register(api)
+        SnapshotRoutes(controller: controller).register(api)
         return router
     }
 

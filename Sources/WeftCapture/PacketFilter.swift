@@ -21,7 +21,7 @@ public final class PacketFilter: Sendable {
 
     /// pcap_compile in libpcap before 1.8 was not reentrant; keep calls serial anyway,
     /// they take microseconds.
-    private static let compileLock = Mutex(())
+    static let compileLock = Mutex(())
 
     private init(expression: String, linkType: LinkType, program: Program) {
         self.expression = expression

@@ -226,7 +226,7 @@ extension PacketSummary {
         }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return "?" }
-        return String(cString: text)
+        return String(cBuffer: text)
     }
 
     static func macText(_ bytes: Bytes, _ offset: Int) -> String {

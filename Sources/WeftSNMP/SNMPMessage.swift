@@ -79,7 +79,7 @@ public struct SNMPMessage: Sendable, Equatable {
     /// The outer SEQUENCE, its version and community, and a reader at the PDU — enough to
     /// refuse a packet for its version or community before the PDU is decoded.
     struct Envelope {
-        var version: Int32
+        var version: SNMPVersion
         var community: ArraySlice<UInt8>
         var rest: BERReader
     }
@@ -88,7 +88,8 @@ public struct SNMPMessage: Sendable, Equatable {
         var outer = BERReader(bytes)
         var message = try outer.enter(BER.sequence)
         try outer.finish()
-        let version = try message.readInteger()
+        let number = try message.readInteger()
+        guard let version = SNMPVersion(rawValue: Int(number)) else { throw SNMPError.unsupported("SNMP version field \(number)") }
         let community = bytes[try message.read(tag: BER.octetString)]
         return Envelope(version: version, community: community, rest: message)
     }
@@ -119,10 +120,7 @@ public struct SNMPMessage: Sendable, Equatable {
     /// Decodes a whole message; throws `SNMPError` on anything malformed or unsupported.
     public init(decoding bytes: [UInt8]) throws {
         let envelope = try SNMPMessage.envelope(bytes)
-        guard let version = SNMPVersion(rawValue: Int(envelope.version)) else {
-            throw SNMPError.unsupported("SNMP version field \(envelope.version)")
-        }
-        self.init(version: version, community: Array(envelope.community), pdu: try SNMPMessage.pdu(envelope))
+        self.init(version: envelope.version, community: Array(envelope.community), pdu: try SNMPMessage.pdu(envelope))
     }
 
     public func encoded() -> [UInt8] {

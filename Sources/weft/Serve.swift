@@ -73,6 +73,12 @@ struct Serve: AsyncParsableCommand {
             ipsec.setLocalAddress(address)
             bird.setRouterID(address)
         }
+        // A TLS certificate that came with an imported snapshot replaces the current one now.
+        if let pending = try store.get(.tlsPending) {
+            try ServerCertificate.install(certificatePEM: pending.certificatePEM, privateKeyPEM: pending.privateKeyPEM, directory: directory + "/tls")
+            try store.writeBookkeeping { db in try db.execute(sql: "DELETE FROM settings WHERE key = 'tls_pending'") }
+            logger.notice("installed the TLS certificate from the imported snapshot")
+        }
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)
 
