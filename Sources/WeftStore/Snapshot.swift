@@ -64,7 +64,7 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
 }
 
 public enum SnapshotArchive {
-    public static let maximumSize = 256 << 20
+    public static let maximumSize = 64 << 20
 
     public static func encode(_ document: SnapshotDocument) throws -> [UInt8] {
         let encoder = JSONEncoder()
