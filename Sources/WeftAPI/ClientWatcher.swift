@@ -82,6 +82,8 @@ public final class ClientWatcher: Service, Sendable {
             }
             return appeared + gone
         }
+        // The mesh announces connected clients: a change re-renders BIRD's configuration.
+        if !changes.isEmpty && !snapshot.peers.peers.isEmpty { controller.reconciler.wake() }
         for (seen, kind) in changes {
             controller.logger.info("client \(kind)", metadata: ["clientpack": "\(seen.address)", "protocol": "\(seen.protocolName)", "endpoint": "\(seen.endpoint)"])
             controller.alerts?.raise(kind == "connect" ? "client_connected" : "client_disconnected",

@@ -37,6 +37,8 @@ public final class Controller: Sendable {
     public let ipsec: IpsecReconciler?
     /// eBGP (BIRD): learned routes and peer states (nil with --no-apply).
     public let bird: BirdReconciler?
+    /// Mesh links (nil with --no-apply).
+    public let peering: PeeringReconciler?
     /// Connect/disconnect events per clientpack (set once at start, before serving).
     public var clientWatcher: ClientWatcher? { watcher.withLock { $0 } }
     private let watcher = Mutex<ClientWatcher?>(nil)
@@ -51,8 +53,9 @@ public final class Controller: Sendable {
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
                 conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil,
                 openvpn: OpenVPNReconciler? = nil, overlay: OverlayReconciler? = nil,
-                ipsec: IpsecReconciler? = nil, bird: BirdReconciler? = nil) throws {
+                ipsec: IpsecReconciler? = nil, bird: BirdReconciler? = nil, peering: PeeringReconciler? = nil) throws {
         self.store = store
+        self.peering = peering
         self.ipsec = ipsec
         self.bird = bird
         self.overlay = overlay

@@ -16,6 +16,23 @@ public enum BirdConfig {
     }
 
     public static let advertisedProtocol = "weft_advertised"
+    public static let clientsProtocol = "weft_clients"
+
+    /// A controller of the mesh, reached over its WireGuard link.
+    public struct MeshPeer: Sendable, Equatable {
+        public var id: Int
+        public var address: String
+        public var device: String
+        public var asn: Int
+        public init(id: Int, address: String, device: String, asn: Int) {
+            self.id = id
+            self.address = address
+            self.device = device
+            self.asn = asn
+        }
+    }
+
+    public static func meshName(_ id: Int) -> String { "mesh_\(id)" }
 
     public static func peerName(_ id: Int) -> String { "ebgp_\(id)" }
 
@@ -29,7 +46,12 @@ public enum BirdConfig {
         }
     }
 
-    public static func render(routerID: String, advertised: [IPv4Network], peers: [Peer], log: String) -> String {
+    /// - Parameters:
+    ///   - mesh: the other controllers (BGP with BFD over the peering links); they learn
+    ///     this controller's connected clients (`clients`, /32s), its advertised routes and
+    ///     what its eBGP peers taught it.
+    public static func render(routerID: String, advertised: [IPv4Network], peers: [Peer], log: String,
+                              mesh: [MeshPeer] = [], localASN: Int = 65000, clients: [String] = [], clientDevice: String = "tun0") -> String {
         var lines = [
             "# Written by Weft; changes are overwritten.",
             "log \"\(log)\" { info, warning, error, auth };",
@@ -52,6 +74,36 @@ public enum BirdConfig {
         ]
         for network in advertised { lines.append("  route \(network) blackhole;") }
         lines.append("}")
+        if !mesh.isEmpty {
+            lines += ["", "protocol static \(clientsProtocol) {", "  ipv4;"]
+            for client in clients { lines.append("  route \(client)/32 via \"\(clientDevice)\";") }
+            lines.append("}")
+            lines += ["", "protocol bfd weft_bfd {", "  interface \"wgp*\" {", "    min rx interval 300 ms;", "    min tx interval 300 ms;",
+                      "    multiplier 3;", "  };", "}"]
+            lines += ["", "filter mesh_out {",
+                      "  if proto = \"\(clientsProtocol)\" || proto = \"\(advertisedProtocol)\" then accept;",
+                      "  if source = RTS_BGP && proto !~ \"mesh_*\" then accept;",
+                      "  reject;", "}"]
+            for peer in mesh {
+                lines += ["", "protocol bgp \(meshName(peer.id)) {",
+                          "  description \"controller \(peer.id)\";",
+                          "  local as \(localASN);",
+                          "  neighbor \(peer.address) as \(peer.asn);",
+                          "  interface \"\(peer.device)\";",
+                          "  direct;",
+                          "  bfd on;",
+                          "  hold time 3;",
+                          "  keepalive time 1;",
+                          "  connect retry time 2;",
+                          "  error wait time 1, 10;",
+                          "  ipv4 {",
+                          "    import all;",
+                          "    export filter mesh_out;",
+                          "    next hop self;",
+                          "  };",
+                          "}"]
+            }
+        }
         for peer in peers {
             lines.append("")
             lines.append("filter \(peer.name)_in {")

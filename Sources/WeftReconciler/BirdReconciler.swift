@@ -13,6 +13,10 @@ public final class BirdReconciler: SubsystemReconciler {
     public let control: BirdControl
     let process: ManagedProcess
     private let routerID = Mutex("")
+    private let clientSource = Mutex<(@Sendable () -> [String])?>(nil)
+
+    /// Where the connected clients come from (announced to the mesh as /32s).
+    public func setClientSource(_ source: @escaping @Sendable () -> [String]) { clientSource.withLock { $0 = source } }
 
     public init(runner: any CommandRunner, directory: String, runtime: String = "/run/weft") {
         control = BirdControl(directory: directory, runtime: runtime, runner: runner)
@@ -28,13 +32,24 @@ public final class BirdReconciler: SubsystemReconciler {
         desired.topology?.asn(peerID: desired.peering.id ?? 1) ?? 65000
     }
 
-    /// The configuration for `desired` (nil when there are no peers).
+    /// The other controllers to run BGP with, over the peering links.
+    public static func mesh(_ desired: DesiredState) -> [BirdConfig.MeshPeer] {
+        PeeringReconciler.plan(desired).map { link in
+            BirdConfig.MeshPeer(id: link.peerID, address: link.remoteAddress, device: link.device,
+                                asn: desired.topology?.asn(peerID: link.peerID) ?? 65000)
+        }
+    }
+
+    /// The configuration for `desired` (nil when there are neither eBGP peers nor mesh peers).
     public func render(_ desired: DesiredState) -> String? {
         let peers = BirdConfig.peers(desired.ipsec, asn: Self.asn(desired))
-        guard !peers.isEmpty else { return nil }
+        let mesh = Self.mesh(desired)
+        guard !peers.isEmpty || !mesh.isEmpty else { return nil }
         let advertised = desired.routes.routes.filter { $0.enabled && $0.advertise }.compactMap(\.network)
         let id = routerID.withLock { $0 }
-        return BirdConfig.render(routerID: id.isEmpty ? "192.0.2.1" : id, advertised: advertised, peers: peers, log: control.log)
+        let clients = mesh.isEmpty ? [] : (clientSource.withLock { $0 }?() ?? []).sorted()
+        return BirdConfig.render(routerID: id.isEmpty ? "192.0.2.1" : id, advertised: advertised, peers: peers, log: control.log,
+                                 mesh: mesh, localASN: Self.asn(desired), clients: clients)
     }
 
     public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
@@ -50,7 +65,7 @@ public final class BirdReconciler: SubsystemReconciler {
             return changes
         }
         let peers = BirdConfig.peers(desired.ipsec, asn: Self.asn(desired)).count
-        if wanted != present { changes.append(Change(name, "bird.conf: \(peers) peer(s)")) }
+        if wanted != present { changes.append(Change(name, "bird.conf: \(peers) eBGP peer(s), \(Self.mesh(desired).count) mesh peer(s)")) }
         if !running { changes.append(Change(name, "start bird")) }
         guard apply, !changes.isEmpty else { return apply ? [] : changes }
 

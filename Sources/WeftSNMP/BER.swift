@@ -5,7 +5,7 @@
 /// four levels (message, PDU, variable-binding list, variable binding), so anything nested
 /// deeper shows up as an unexpected identifier and is refused. Every length is checked
 /// against the bytes that are actually there before anything is read or allocated.
-public enum BER {
+public enum SNMPBER {
     public static let integer: UInt8 = 0x02
     public static let octetString: UInt8 = 0x04
     public static let null: UInt8 = 0x05
@@ -112,19 +112,19 @@ public struct BERReader {
     }
 
     public mutating func readInteger() throws -> Int32 {
-        try BERReader.signed(bytes[try read(tag: BER.integer)])
+        try BERReader.signed(bytes[try read(tag: SNMPBER.integer)])
     }
 
     public mutating func readOctetString() throws -> [UInt8] {
-        Array(bytes[try read(tag: BER.octetString)])
+        Array(bytes[try read(tag: SNMPBER.octetString)])
     }
 
     public mutating func readNull() throws {
-        guard try read(tag: BER.null).isEmpty else { throw SNMPError.structure("NULL with content") }
+        guard try read(tag: SNMPBER.null).isEmpty else { throw SNMPError.structure("NULL with content") }
     }
 
     public mutating func readOID() throws -> OID {
-        try BERReader.oid(bytes[try read(tag: BER.objectIdentifier)])
+        try BERReader.oid(bytes[try read(tag: SNMPBER.objectIdentifier)])
     }
 
     /// Reads any SNMP value: the universal and application types and the v2 exceptions.
@@ -132,23 +132,23 @@ public struct BERReader {
         let (tag, range) = try readElement()
         let content = bytes[range]
         switch tag {
-        case BER.integer: return .integer(try BERReader.signed(content))
-        case BER.octetString: return .octetString(Array(content))
-        case BER.null:
+        case SNMPBER.integer: return .integer(try BERReader.signed(content))
+        case SNMPBER.octetString: return .octetString(Array(content))
+        case SNMPBER.null:
             guard content.isEmpty else { throw SNMPError.structure("NULL with content") }
             return .null
-        case BER.objectIdentifier: return .objectIdentifier(try BERReader.oid(content))
-        case BER.ipAddress:
+        case SNMPBER.objectIdentifier: return .objectIdentifier(try BERReader.oid(content))
+        case SNMPBER.ipAddress:
             guard content.count == 4 else { throw SNMPError.structure("IpAddress of \(content.count) octets") }
             return .ipAddress(content.reduce(0) { $0 << 8 | UInt32($1) })
-        case BER.counter32: return .counter32(UInt32(try BERReader.unsigned(content, bits: 32)))
-        case BER.gauge32: return .gauge32(UInt32(try BERReader.unsigned(content, bits: 32)))
-        case BER.timeTicks: return .timeTicks(UInt32(try BERReader.unsigned(content, bits: 32)))
-        case BER.opaque: return .opaque(Array(content))
-        case BER.counter64: return .counter64(try BERReader.unsigned(content, bits: 64))
-        case BER.noSuchObject, BER.noSuchInstance, BER.endOfMibView:
+        case SNMPBER.counter32: return .counter32(UInt32(try BERReader.unsigned(content, bits: 32)))
+        case SNMPBER.gauge32: return .gauge32(UInt32(try BERReader.unsigned(content, bits: 32)))
+        case SNMPBER.timeTicks: return .timeTicks(UInt32(try BERReader.unsigned(content, bits: 32)))
+        case SNMPBER.opaque: return .opaque(Array(content))
+        case SNMPBER.counter64: return .counter64(try BERReader.unsigned(content, bits: 64))
+        case SNMPBER.noSuchObject, SNMPBER.noSuchInstance, SNMPBER.endOfMibView:
             guard content.isEmpty else { throw SNMPError.structure("exception \(hex(tag)) with content") }
-            return tag == BER.noSuchObject ? .noSuchObject : tag == BER.noSuchInstance ? .noSuchInstance : .endOfMibView
+            return tag == SNMPBER.noSuchObject ? .noSuchObject : tag == SNMPBER.noSuchInstance ? .noSuchInstance : .endOfMibView
         default:
             throw SNMPError.tag("unknown value type \(hex(tag)) at offset \(range.lowerBound)")
         }
@@ -226,7 +226,7 @@ public struct BERWriter {
         if length < 0x80 {
             bytes.append(UInt8(length))
         } else {
-            let count = BER.lengthSize(length) - 1
+            let count = SNMPBER.lengthSize(length) - 1
             bytes.append(0x80 | UInt8(count))
             for shift in stride(from: (count - 1) * 8, through: 0, by: -8) {
                 bytes.append(UInt8(truncatingIfNeeded: length >> shift))
@@ -252,7 +252,7 @@ public struct BERWriter {
         write(tag: tag, content: inner.bytes)
     }
 
-    public mutating func writeInteger(_ value: Int32, tag: UInt8 = BER.integer) {
+    public mutating func writeInteger(_ value: Int32, tag: UInt8 = SNMPBER.integer) {
         var count = 4
         while count > 1 {
             let top = Int32(truncatingIfNeeded: value >> ((count - 1) * 8 - 1))
@@ -275,11 +275,11 @@ public struct BERWriter {
         }
     }
 
-    public mutating func writeOctetString(_ value: [UInt8], tag: UInt8 = BER.octetString) {
+    public mutating func writeOctetString(_ value: [UInt8], tag: UInt8 = SNMPBER.octetString) {
         write(tag: tag, content: value)
     }
 
-    public mutating func writeNull(tag: UInt8 = BER.null) {
+    public mutating func writeNull(tag: UInt8 = SNMPBER.null) {
         bytes.append(tag)
         bytes.append(0)
     }
@@ -294,7 +294,7 @@ public struct BERWriter {
         let second = arcs.count > 1 ? UInt64(arcs[1]) : 0
         BERWriter.appendBase128(first * 40 + second, to: &content)
         for arc in arcs.dropFirst(2) { BERWriter.appendBase128(UInt64(arc), to: &content) }
-        write(tag: BER.objectIdentifier, content: content)
+        write(tag: SNMPBER.objectIdentifier, content: content)
     }
 
     private static func appendBase128(_ value: UInt64, to out: inout [UInt8]) {
@@ -313,16 +313,16 @@ public struct BERWriter {
         case .null: writeNull()
         case .objectIdentifier(let oid): writeOID(oid)
         case .ipAddress(let v):
-            writeHeader(tag: BER.ipAddress, length: 4)
+            writeHeader(tag: SNMPBER.ipAddress, length: 4)
             bytes.append(contentsOf: [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)])
-        case .counter32(let v): writeUnsigned(UInt64(v), tag: BER.counter32)
-        case .gauge32(let v): writeUnsigned(UInt64(v), tag: BER.gauge32)
-        case .timeTicks(let v): writeUnsigned(UInt64(v), tag: BER.timeTicks)
-        case .opaque(let v): writeOctetString(v, tag: BER.opaque)
-        case .counter64(let v): writeUnsigned(v, tag: BER.counter64)
-        case .noSuchObject: writeNull(tag: BER.noSuchObject)
-        case .noSuchInstance: writeNull(tag: BER.noSuchInstance)
-        case .endOfMibView: writeNull(tag: BER.endOfMibView)
+        case .counter32(let v): writeUnsigned(UInt64(v), tag: SNMPBER.counter32)
+        case .gauge32(let v): writeUnsigned(UInt64(v), tag: SNMPBER.gauge32)
+        case .timeTicks(let v): writeUnsigned(UInt64(v), tag: SNMPBER.timeTicks)
+        case .opaque(let v): writeOctetString(v, tag: SNMPBER.opaque)
+        case .counter64(let v): writeUnsigned(v, tag: SNMPBER.counter64)
+        case .noSuchObject: writeNull(tag: SNMPBER.noSuchObject)
+        case .noSuchInstance: writeNull(tag: SNMPBER.noSuchInstance)
+        case .endOfMibView: writeNull(tag: SNMPBER.endOfMibView)
         }
     }
 }

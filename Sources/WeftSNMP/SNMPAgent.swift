@@ -69,6 +69,9 @@ public final class SNMPAgent: Sendable {
     /// - Parameters:
     ///   - community: the read-only community; requests with any other are not answered.
     ///   - bind: IPv4 address to listen on; `port` 0 picks a free port (see `localPort`).
+    ///   - maxResponseSize: octets a response may take (at least 484, RFC 3417's minimum).
+    ///   - maxRepetitions: the cap on a GetBulk's max-repetitions.
+    ///   - cacheLifetime: how long one snapshot of `source` serves requests.
     ///   - onEvent: called on the serving thread for dropped packets and socket errors.
     public init(community: String, source: any SNMPDataSource, bind: String = "0.0.0.0", port: Int = 161,
                 maxResponseSize: Int = 1472, maxRepetitions: Int = 256, cacheLifetime: Duration = .seconds(1),

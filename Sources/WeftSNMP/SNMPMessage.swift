@@ -35,7 +35,7 @@ public struct VarBind: Sendable, Equatable {
     /// The encoded SEQUENCE { name, value }.
     public var encoded: [UInt8] {
         var writer = BERWriter(capacity: 24 + oid.count)
-        writer.writeConstructed(tag: BER.sequence) { inner in
+        writer.writeConstructed(tag: SNMPBER.sequence) { inner in
             inner.writeOID(oid)
             inner.writeValue(value)
         }
@@ -86,11 +86,11 @@ public struct SNMPMessage: Sendable, Equatable {
 
     static func envelope(_ bytes: [UInt8]) throws -> Envelope {
         var outer = BERReader(bytes)
-        var message = try outer.enter(BER.sequence)
+        var message = try outer.enter(SNMPBER.sequence)
         try outer.finish()
         let number = try message.readInteger()
         guard let version = SNMPVersion(rawValue: Int(number)) else { throw SNMPError.unsupported("SNMP version field \(number)") }
-        let community = bytes[try message.read(tag: BER.octetString)]
+        let community = bytes[try message.read(tag: SNMPBER.octetString)]
         return Envelope(version: version, community: community, rest: message)
     }
 
@@ -104,11 +104,11 @@ public struct SNMPMessage: Sendable, Equatable {
         let requestID = try pdu.readInteger()
         let errorStatus = try pdu.readInteger()
         let errorIndex = try pdu.readInteger()
-        var list = try pdu.enter(BER.sequence)
+        var list = try pdu.enter(SNMPBER.sequence)
         try pdu.finish()
         var varbinds: [VarBind] = []
         while !list.isAtEnd {
-            var varbind = try list.enter(BER.sequence)
+            var varbind = try list.enter(SNMPBER.sequence)
             let oid = try varbind.readOID()
             let value = try varbind.readValue()
             try varbind.finish()
@@ -134,14 +134,14 @@ public struct SNMPMessage: Sendable, Equatable {
                        errorStatus: Int32, errorIndex: Int32, varbinds: [[UInt8]]) -> [UInt8] {
         let listLength = varbinds.reduce(0) { $0 + $1.count }
         var writer = BERWriter(capacity: listLength + community.count + 32)
-        writer.writeConstructed(tag: BER.sequence) { message in
+        writer.writeConstructed(tag: SNMPBER.sequence) { message in
             message.writeInteger(Int32(version.rawValue))
             message.writeOctetString(community)
             message.writeConstructed(tag: type.rawValue) { pdu in
                 pdu.writeInteger(requestID)
                 pdu.writeInteger(errorStatus)
                 pdu.writeInteger(errorIndex)
-                pdu.writeHeader(tag: BER.sequence, length: listLength)
+                pdu.writeHeader(tag: SNMPBER.sequence, length: listLength)
                 for varbind in varbinds { pdu.append(encoded: varbind) }
             }
         }
@@ -152,9 +152,9 @@ public struct SNMPMessage: Sendable, Equatable {
     /// computed without encoding it (GetBulk truncation checks this per binding).
     static func encodedSize(version: SNMPVersion, community: Int, requestID: Int32,
                             errorStatus: Int32, errorIndex: Int32, listLength: Int) -> Int {
-        let pduLength = integerSize(requestID) + integerSize(errorStatus) + integerSize(errorIndex) + BER.elementSize(listLength)
-        let messageLength = integerSize(Int32(version.rawValue)) + BER.elementSize(community) + BER.elementSize(pduLength)
-        return BER.elementSize(messageLength)
+        let pduLength = integerSize(requestID) + integerSize(errorStatus) + integerSize(errorIndex) + SNMPBER.elementSize(listLength)
+        let messageLength = integerSize(Int32(version.rawValue)) + SNMPBER.elementSize(community) + SNMPBER.elementSize(pduLength)
+        return SNMPBER.elementSize(messageLength)
     }
 
     static func integerSize(_ value: Int32) -> Int {

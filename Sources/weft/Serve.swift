@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Run the API and planning only; never touch the OS.") var noApply = false
     @Option(help: "Failed logins allowed per client address per minute before 429.") var loginFailureLimit = 20
     @Option(help: "UDP port of the WireGuard overlay (tun0).") var wireguardPort = 51820
+    @Option(help: "UDP port of the read-only SNMP agent (closed by the default firewall until a rule opens it).") var snmpPort = 161
+    @Option(help: "SNMP v1/v2c community string.") var snmpCommunity = "vns3public"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func validate() throws {
@@ -53,21 +55,23 @@ struct Serve: AsyncParsableCommand {
         let runner = ProcessRunner()
         let netfilter = IptablesNetfilter(runner: runner)
         let servicesText = try? String(contentsOfFile: "/etc/services", encoding: .utf8)
-        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500]),
+        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500] + (1...16).map { PeeringPeers.portBase + $0 }),
                                           names: ServiceNames(servicesText: servicesText))
         let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
         let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(device: OverlayReconciler.device), control: overlaySocket, listenPort: wireguardPort)
         let openvpn = OpenVPNReconciler(directory: directory + "/openvpn")
         let ipsec = IpsecReconciler(runner: runner, directory: directory + "/ipsec")
         let bird = BirdReconciler(runner: runner, directory: directory + "/bgp")
+        let peering = PeeringReconciler(runner: runner)
         let subsystems: [any SubsystemReconciler] = [HostReconciler(sysctl: ProcSysctl(), netfilter: netfilter), firewall, overlay, openvpn,
-                                                     ipsec, RouteReconciler(runner: runner, ipsec: ipsec), bird]
+                                                     ipsec, RouteReconciler(runner: runner, ipsec: ipsec), peering, bird]
         let controller = try Controller(store: store, options: options, subsystems: subsystems,
                                         inventory: IPRouteInventory(runner: runner), logger: logger,
                                         firewall: noApply ? nil : firewall,
                                         conntrack: noApply ? nil : ConntrackTool(runner: runner),
                                         wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn,
-                                        overlay: noApply ? nil : overlay, ipsec: noApply ? nil : ipsec, bird: noApply ? nil : bird)
+                                        overlay: noApply ? nil : overlay, ipsec: noApply ? nil : ipsec, bird: noApply ? nil : bird,
+                                        peering: noApply ? nil : peering)
         let facts = await controller.facts.refresh()
         if let address = facts.privateIP?.description {
             ipsec.setLocalAddress(address)
@@ -95,8 +99,10 @@ struct Serve: AsyncParsableCommand {
         logger.notice("starting", metadata: ["listen": "\(host):\(port)", "data_dir": "\(directory)",
                                              "tls.created": "\(certificate.created)", "apply": "\(!noApply)"])
 
-        let watcher = ClientWatcher(controller: controller)
+        let watcher = ClientWatcher(controller: controller, interval: .seconds(1))
         controller.attach(watcher)
+        bird.setClientSource { Array(watcher.connected.keys) }
+        let snmp = SNMPService(controller: controller, community: snmpCommunity, port: snmpPort)
         let alerts = AlertDispatcher(controller: controller)
         if !noApply { controller.attach(alerts) }
         ipsec.monitor.observe { tunnel, up in
@@ -120,6 +126,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: controller.reconciler),
                 .init(service: watcher),
                 .init(service: alerts),
+                .init(service: snmp),
                 .init(service: controller.keysets),
                 .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app),

@@ -187,12 +187,12 @@ class RemoteSite:
         return self
 
     def load(self, swanctl_template: str | None = None, **params) -> None:
-        """(Re)writes swanctl.conf and loads it (connections no longer in it are unloaded)."""
+        """(Re)writes swanctl.conf and loads it (connections no longer in it are unloaded).
+        Parameters given before are kept unless overridden (unused ones are ignored)."""
         template = swanctl_template or self._template
         assert template, "no swanctl template given"
         merged = dict(local_addr=self.ip, ike_version=2, start_action="trap")
-        if swanctl_template is None or swanctl_template == self._template:
-            merged.update(self._params)
+        merged.update(self._params)
         merged.update(params)
         self.swanctl_conf.write_text(render(template, **merged))
         self._template, self._params = template, merged
@@ -200,7 +200,7 @@ class RemoteSite:
 
     def reload(self, swanctl_template: str | None = None, terminate: bool = True, **params) -> None:
         """Loads a new configuration; by default also ends the current IKE SAs so it takes
-        effect at once (trap policies bring the tunnels back on demand)."""
+        effect at once (the peer, or start_action = start here, brings the tunnels back)."""
         self.load(swanctl_template, **params)
         if terminate:
             self.terminate_all()
@@ -275,8 +275,11 @@ class RemoteSite:
                 "-w", str(pcap)] + (filter.split() if filter else [])
         dump = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            line = dump.stderr.readline()
-            assert "listening on" in line, f"tcpdump did not start: {line}"
+            seen = []
+            while not seen or "listening on" not in seen[-1]:
+                line = dump.stderr.readline()
+                assert line, f"tcpdump did not start: {' '.join(seen)}"
+                seen.append(line.strip())
             started = time.monotonic()
             if during is not None:
                 during()

@@ -300,6 +300,8 @@ grep -v '^Address' "$1" > /run/wgc.conf
 wg setconf wgc /run/wgc.conf
 ip addr add "$2" dev wgc
 ip link set wgc up
+# With a third argument, weft-client (the failover helper) watches the controller.
+if [ -n "${3:-}" ]; then python3 -u "$3" --interface wgc "$1" > "$1.failover.log" 2>&1 & fi
 echo ready
 wait
 """
@@ -320,12 +322,15 @@ class WireGuardClient:
     def ip(self) -> str:
         return f"198.18.0.{100 + self.index}"
 
-    def connect(self, config_text: str, overlay_cidr: str) -> None:
+    def connect(self, config_text: str, overlay_cidr: str, failover: bool = False) -> None:
+        """Brings up `wgc` with a downloaded clientpack; with `failover`, also runs
+        scripts/weft-client, which moves the peer to the next controller when this one dies."""
         path = self.lab.workdir / f"w{self.index}.conf"
         path.write_text(config_text)
+        helper = [str(Path(__file__).resolve().parents[2] / "scripts" / "weft-client")] if failover else []
         self.process = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, "unshare", "--mount", "--propagation", "private",
-             "sh", "-c", WG_CLIENT, "wg-client", str(path), overlay_cidr],
+             "sh", "-c", WG_CLIENT, "wg-client", str(path), overlay_cidr, *helper],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         line = self.process.stdout.readline().strip()
         assert line == "ready", f"wireguard client {self.index} failed: {line}"

@@ -73,9 +73,17 @@ enum IpsecInput {
         }
         if endpoint.vpnType == .vti {
             if let text = try body.string("route_based_int_address", required: creating) {
-                guard let interface = IPv4Interface(text.trimmed), (30...31).contains(interface.network.prefixLength),
-                      interface.network.hosts?.contains(interface.address.value) == true else {
-                    throw APIError.argument("Field \"route_based_int_address\" must be this side's address in a /30 (e.g. 169.254.10.1/30), got \"\(text)\"")
+                // This side's address in the /30, or the /30 itself (as the SDK's create_tunnel_endpoint
+                // sends its vti_block): then this side takes the first host, the peer the second.
+                guard var interface = IPv4Interface(text.trimmed), (30...31).contains(interface.network.prefixLength) else {
+                    throw APIError.argument("Field \"route_based_int_address\" must be a /30 (e.g. 169.254.10.0/30) or this side's address in it (169.254.10.1/30), got \"\(text)\"")
+                }
+                if interface.address == interface.network.network, interface.network.prefixLength == 30,
+                   let first = interface.network.hosts?.lowerBound, let chosen = IPv4Interface("\(IPv4Address(first))/30") {
+                    interface = chosen
+                }
+                guard interface.network.hosts?.contains(interface.address.value) == true else {
+                    throw APIError.argument("Field \"route_based_int_address\" must be a /30 or a host address in it, got \"\(text)\"")
                 }
                 endpoint.linkAddress = interface.description
             }

@@ -303,12 +303,26 @@ struct OverlayRoutes {
         guard let secrets = try controller.store.clientpackSecrets(address: address.description), let keys = state.overlayKeys else {
             throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
         }
-        let peerID = state.peering.id ?? 1
+        let port = controller.options.wireguardPort
+        let controllers = meshControllers(state, topology: topology).map { entry in
+            ClientpackFiles.Failover(endpoint: "\(entry.endpoint):\(port)",
+                                     publicKey: keys.controllerPrivateKey(peerID: entry.peerID).publicKey.rawRepresentation.base64EncodedString(),
+                                     overlayAddress: entry.overlay)
+        }
         return ClientpackFiles.wireguard(
             name: ClientpackName.name(address), privateKey: secrets.wireguardPrivateKey, address: address, overlay: topology.subnet,
-            controller: .init(publicKey: keys.controllerPrivateKey(peerID: peerID).publicKey.rawRepresentation.base64EncodedString(),
-                              endpoint: "\(clientEndpoint):\(controller.options.wireguardPort)"),
-            allowedIPs: [topology.subnet.description])
+            controller: .init(publicKey: controllers[0].publicKey, endpoint: controllers[0].endpoint),
+            allowedIPs: [topology.subnet.description], failover: controllers.count > 1 ? controllers : [])
+    }
+
+    /// This controller first, then the peers of the mesh by id: (peer id, address, overlay address).
+    func meshControllers(_ state: DesiredState, topology: Topology) -> [(peerID: Int, endpoint: String, overlay: String)] {
+        let selfID = state.peering.id ?? 1
+        var list = [(selfID, clientEndpoint, topology.managerAddress(peerID: selfID)?.description ?? "")]
+        for peer in state.peers.peers where peer.finalized && peer.id != selfID {
+            list.append((peer.id, peer.name, topology.managerAddress(peerID: peer.id)?.description ?? ""))
+        }
+        return list
     }
 
     /// Everything of one clientpack: `.ovpn`, `.conf` (OpenVPN, as VNS3 names it) and the WireGuard file.
@@ -332,12 +346,13 @@ struct OverlayRoutes {
         controller.options.publicAddress(controller.facts.facts)?.description ?? "127.0.0.1"
     }
 
-    /// The `.ovpn` of one clientpack: this controller as the first remote.
+    /// The `.ovpn` of one clientpack: this controller as the first remote, then every peer.
     func openVPNConfig(address: IPv4Address, topology: Topology) throws -> String {
         guard let secrets = try controller.store.clientpackSecrets(address: address.description) else {
             throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
         }
-        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: [clientEndpoint], ca: secrets.caCertificatePEM,
+        let remotes = meshControllers(controller.snapshot, topology: topology).map(\.endpoint)
+        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: remotes, ca: secrets.caCertificatePEM,
                                    certificate: secrets.certificatePEM, key: secrets.privateKeyPEM)
     }
 

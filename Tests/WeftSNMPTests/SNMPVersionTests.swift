@@ -1,6 +1,0 @@
-import Testing
-import WeftSNMP
-
-@Test func versionsMatchTheWireValues() {
-    #expect(SNMPVersion(rawValue: 1) == .v2c)
-}

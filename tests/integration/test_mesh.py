@@ -1,0 +1,116 @@
+"""The controller mesh for real: three controllers sharing one keyset, peered with the
+SDK's macros, WireGuard links and BGP (BIRD, BFD) between them; a client on controller 1
+reaches a client on controller 3 through the mesh, and when every process of controller
+3 is killed, the second client fails over (scripts/weft-client) and is reached again."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from cohesivenet.macros import peering as peering_macros
+
+from weftnet import wait_until
+
+TOKEN = "mesh-test-token"
+OVERLAY = {1: "100.127.255.253", 2: "100.127.255.252", 3: "100.127.255.251"}
+A, B = "100.127.255.193", "100.127.255.194"
+
+
+def license(c):
+    r = c.request("PUT", "/api/license", raw="mesh test licence", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 200, r.text
+    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
+    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
+    c.wait_ready()
+
+
+def kill_namespace(c):
+    """SIGKILL to every process in the controller's network namespace: the daemon and its children."""
+    pids = subprocess.run(["ip", "netns", "pids", c.ns], capture_output=True, text=True, check=True).stdout.split()
+    for pid in pids:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    c.process.wait(timeout=10)
+
+
+def learned(c, address):
+    """Routes to `address` that controller `c` learned over BGP: {gateway, ...}."""
+    routes = c.response("GET", "/api/routes")
+    return {r["gateway"] for r in routes.values() if r.get("learned") and r["cidr"] == f"{address}/32"}
+
+
+@pytest.fixture(scope="module")
+def mesh(lab):
+    controllers = [lab.add_controller() for _ in range(3)]
+    for c in controllers:
+        license(c)
+    first = controllers[0]
+    assert first.put("/api/keyset", {"token": TOKEN}).status_code == 200
+    wait_until(lambda: first.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    for c in controllers[1:]:
+        assert c.put("/api/keyset", {"source": first.ip, "token": TOKEN}).status_code == 200
+        wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset fetched")
+    clients = [c.sdk() for c in controllers]
+    peering_macros.set_peer_ids(clients)
+    peering_macros.peer_mesh(clients)
+    for c in controllers:
+        assert c.response("GET", "/api/peering")["id"] == controllers.index(c) + 1
+
+    def all_connected():
+        for c in controllers:
+            managers = c.response("GET", "/api/peering")["managers"]
+            others = [m for m in managers.values() if m.get("peered")]
+            if len(others) != 2:
+                return False
+            if not all(m.get("connected") for m in others):
+                return False
+        return True
+    wait_until(all_connected, timeout=60, what="every peering link and BGP session up")
+    return controllers
+
+
+def test_peering_status_and_links(mesh):
+    c1 = mesh[0]
+    status = c1.response("GET", "/api/peering")
+    assert status["peered"] is True and status["id"] == 1
+    assert status["managers"]["1"]["self"] is True
+    for peer in ("2", "3"):
+        entry = status["managers"][peer]
+        assert entry["address"] == mesh[int(peer) - 1].ip and entry["connected"] is True and entry["link_up"] is True
+    shown = c1.in_ns("ip", "-o", "-4", "addr", "show", "dev", "wgp3").stdout
+    assert "169.254.253.1 peer 169.254.253.3/32" in shown
+    assert c1.in_ns("ping", "-c", "1", "-W", "2", "169.254.253.3", check=False).returncode == 0
+
+
+def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
+    c1, c2, c3 = mesh
+    a, b = lab.add_wireguard_client(), lab.add_wireguard_client()
+    a.connect(c1.get(f"/api/clientpack?name={A}&fileformat=wireguard").text, f"{A}/26")
+    config_b = c3.get(f"/api/clientpack?name={B}&fileformat=wireguard").text
+    # The file names every controller, this one first, for weft-client.
+    listed = [line.split()[2] for line in config_b.splitlines() if line.startswith("# weft-controller")]
+    assert listed == [f"{c3.ip}:51820", f"{c1.ip}:51820", f"{c2.ip}:51820"]
+    b.connect(config_b, f"{B}/26", failover=True)
+
+    wait_until(lambda: a.ping(OVERLAY[1]) and b.ping(OVERLAY[3]), timeout=20, what="clients reach their controllers")
+    wait_until(lambda: B in c3.response("GET", "/api/status/clients"), timeout=15, what="client B attached to controller 3")
+    wait_until(lambda: learned(c1, B) == {"169.254.253.3"}, timeout=20, what="controller 1 learns B via controller 3")
+    wait_until(lambda: a.ping(B), timeout=20, what="A reaches B through the mesh")
+    assert b.ping(A)
+
+    started = time.monotonic()
+    kill_namespace(c3)
+    wait_until(lambda: a.ping(B, timeout=1), timeout=30, interval=0.1, what="A reaches B again after controller 3 died")
+    print(f"controller 3 killed → A reaches B again in {time.monotonic() - started:.2f}s")
+    # B is now on controller 1 (the next in its file); the survivors' routes moved off controller 3.
+    wait_until(lambda: B in c1.response("GET", "/api/status/clients"), timeout=15, what="B attached to controller 1")
+    wait_until(lambda: learned(c2, B) == {"169.254.253.1"}, timeout=20, what="controller 2 learns B via controller 1")
+    assert "169.254.253.3" not in learned(c1, B) | learned(c2, B)
+    kernel = c2.in_ns("ip", "route", "show", f"{B}/32").stdout
+    assert "dev wgp1" in kernel, kernel
+    a.stop()
+    b.stop()
