@@ -18,11 +18,14 @@ public struct DesiredState: Sendable, Equatable {
     public var ipsec: IpsecConfig
     public var routes: RouteConfig
     public var alerting: AlertingConfig
+    public var peers: PeeringPeers
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
                 peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
                 firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil,
-                ipsec: IpsecConfig = .init(), routes: RouteConfig = .init(), alerting: AlertingConfig = .init()) {
+                ipsec: IpsecConfig = .init(), routes: RouteConfig = .init(), alerting: AlertingConfig = .init(),
+                peers: PeeringPeers = .init()) {
+        self.peers = peers
         self.alerting = alerting
         self.ipsec = ipsec
         self.routes = routes
@@ -55,7 +58,8 @@ extension Store {
                 overlayKeys: try Store.overlayKeys(in: db),
                 ipsec: try Store.get(.ipsec, in: db) ?? .init(),
                 routes: try Store.get(.routes, in: db) ?? .init(),
-                alerting: try Store.get(.alerting, in: db) ?? .init())
+                alerting: try Store.get(.alerting, in: db) ?? .init(),
+                peers: try Store.get(.peeringPeers, in: db) ?? .init())
         }
     }
 }

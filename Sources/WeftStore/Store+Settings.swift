@@ -16,6 +16,7 @@ extension SettingKey {
     public static var ipsec: SettingKey<IpsecConfig> { .init("ipsec") }
     public static var routes: SettingKey<RouteConfig> { .init("routes") }
     public static var alerting: SettingKey<AlertingConfig> { .init("alerting") }
+    public static var peeringPeers: SettingKey<PeeringPeers> { .init("peering_peers") }
 }
 
 extension Store {
