@@ -39,6 +39,7 @@ public enum WeftApp {
         RoutingRoutes(controller: controller).register(api)
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
+        PacketMonitorRoutes(controller: controller).register(api)
         return router
     }
 

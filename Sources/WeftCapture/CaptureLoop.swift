@@ -109,14 +109,24 @@ final class CaptureLoop: Sendable {
         var descriptors = [pollfd(fd: source.fd, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         var reason: StopReason?
+        // After a stop request or at the deadline, packets that arrived before it may still
+        // sit in a ring block the kernel has not handed over: keep reading until the
+        // block timeout has passed, then end with the reason kept here.
+        var pending: (reason: StopReason, until: ContinuousClock.Instant)?
         while reason == nil {
-            if control.withLock({ $0.stopRequested }) { reason = .requested; break }
+            let now = ContinuousClock.now
+            if pending == nil {
+                if control.withLock({ $0.stopRequested }) {
+                    pending = (.requested, now + .milliseconds(source.drainMilliseconds))
+                } else if let deadline, deadline <= now {
+                    pending = (.duration(seconds), now + .milliseconds(source.drainMilliseconds))
+                }
+            }
+            let next = pending?.until ?? deadline
             var timeout: Int32 = 200
-            if let deadline {
-                let remaining = deadline - ContinuousClock.now
-                if remaining <= .zero { reason = .duration(seconds); break }
-                let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-                timeout = Int32(max(1, min(200, milliseconds + 1)))
+            if let next {
+                if let pending, next <= now { reason = pending.reason; break }
+                timeout = Int32(max(1, min(200, Self.milliseconds(next - now) + 1)))
             }
             if poll(&descriptors, 2, timeout) < 0, errno != EINTR {
                 reason = .failed("poll: \(String(cString: strerror(errno)))")
@@ -155,6 +165,10 @@ final class CaptureLoop: Sendable {
         close(wakeRead)
         done.signal()
         for waiter in waiters { waiter.resume() }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// The per-dispatch context handed to libpcap's C callback.

@@ -77,7 +77,7 @@ public final class PacketCapture: Sendable {
             throw .invalid("max_packets must be at least 1, got \(maxPackets)")
         }
         let source = try LiveSource.open(interface: options.interface, filter: options.filter, snapLength: options.snapLength,
-                                         promiscuous: options.promiscuous, bufferSize: options.bufferSize)
+                                         promiscuous: options.promiscuous, bufferSize: options.bufferSize, immediate: false)
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .failed("Cannot create \(path): \(String(cString: strerror(errno)))") }
         guard let file = fdopen(fd, "wb") else {

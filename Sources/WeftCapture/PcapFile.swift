@@ -9,6 +9,12 @@ public enum PcapFile {
         public var records: Int
         /// Bytes up to the end of the last complete record.
         public var completeBytes: Int
+
+        public init(linkType: LinkType, records: Int, completeBytes: Int) {
+            self.linkType = linkType
+            self.records = records
+            self.completeBytes = completeBytes
+        }
     }
 
     /// nil when the data does not start with a pcap header.

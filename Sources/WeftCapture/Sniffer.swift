@@ -68,7 +68,7 @@ public final class Sniffer: Sendable {
         guard options.rate >= 1 else { throw .invalid("rate must be at least 1 line per second, got \(options.rate)") }
         guard options.seconds >= 1 else { throw .invalid("seconds must be at least 1, got \(options.seconds)") }
         let source = try LiveSource.open(interface: options.interface, filter: options.filter, snapLength: options.snapLength,
-                                         promiscuous: false, bufferSize: nil)
+                                         promiscuous: false, bufferSize: nil, immediate: true)
         let loop = try CaptureLoop(source: source)
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(options.queueLimit))
         let sniffer = Sniffer(options: options, loop: loop, events: stream)

@@ -46,7 +46,10 @@ public struct DesiredState: Sendable, Equatable {
 
 extension Store {
     public func desiredState() throws -> DesiredState {
-        try read { db in
+        try read { db in try Store.desiredState(in: db) }
+    }
+
+    public static func desiredState(in db: Database) throws -> DesiredState {
             DesiredState(
                 generation: try Int.fetchOne(db, sql: "SELECT value FROM generation WHERE id = 1") ?? 0,
                 controller: try Store.get(.controller, in: db) ?? .init(),
@@ -60,6 +63,5 @@ extension Store {
                 routes: try Store.get(.routes, in: db) ?? .init(),
                 alerting: try Store.get(.alerting, in: db) ?? .init(),
                 peers: try Store.get(.peeringPeers, in: db) ?? .init())
-        }
     }
 }

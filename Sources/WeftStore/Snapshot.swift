@@ -185,6 +185,12 @@ extension Store {
         if let tls = document.tls {
             try Store.set(.tlsPending, tls, in: db)
         }
+        // The imported state must read back as a whole, or nothing is imported.
+        do {
+            _ = try Store.desiredState(in: db)
+        } catch {
+            throw SnapshotError.invalid("the snapshot's configuration does not read back: \(error)")
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import WeftModel
 @Suite struct SnapshotArchiveTests {
     func document() -> SnapshotDocument {
         SnapshotDocument(format: SnapshotDocument.format, version: SnapshotDocument.version, weftVersion: "test", createdAt: 100,
-                         settings: ["routes": #"{"nextID":2,"routes":[]}"#, "ipsec": #"{"localAddress":""}"#],
+                         settings: ["routes": #"{"nextID":2,"routes":[]}"#, "alerting": #"{"nextWebhookID":1,"nextAlertID":1,"webhooks":[],"alerts":[]}"#],
                          keyset: nil, tls: .init(certificatePEM: "CERT", privateKeyPEM: "KEY"))
     }
 
@@ -61,12 +61,26 @@ import WeftModel
         #expect(again.settings["routes"] != nil)
     }
 
+    @Test func aSettingThatDoesNotReadBackRefusesTheWholeImport() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weft-snap-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(path: directory + "/weft.db")
+        try store.write(actor: "test", action: "seed") { db in try Store.set(.routes, RouteConfig(nextID: 9), in: db) }
+        var broken = document()
+        broken.settings["ipsec"] = #"{"localAddress":""}"#
+        #expect(throws: SnapshotError.self) {
+            try store.write(actor: "test", action: "import") { db in try Store.importSnapshot(broken, in: db) }
+        }
+        #expect(try store.desiredState().routes.nextID == 9)
+    }
+
     @Test func diffNamesTheChangedPaths() {
         var newer = document()
         newer.settings["routes"] = #"{"nextID":3,"routes":[{"cidr":"10.5.0.0/16"}]}"#
-        newer.settings.removeValue(forKey: "ipsec")
+        newer.settings.removeValue(forKey: "alerting")
         let diff = SnapshotDiff(from: document(), to: newer)
-        #expect(diff.sections.map(\.name) == ["ipsec", "routes"])
+        #expect(diff.sections.map(\.name) == ["alerting", "routes"])
         #expect(diff.sections[1].changes.contains("nextID: 2 → 3"))
         #expect(diff.sections[1].changes.contains { $0.hasPrefix("routes: added") })
         #expect(SnapshotDiff(from: document(), to: document()).isEmpty)
