@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 DEBUG_BIN   := $(CURDIR)/.build/debug/weft
 RELEASE_BIN := $(CURDIR)/.build/release/weft
 
-.PHONY: all deps test-deps build release run test unit integration e2e venv bench clean
+.PHONY: all deps test-deps build release run test unit integration e2e ui venv bench clean
 
 all: build
 
@@ -52,7 +52,7 @@ venv: $(VENV)/.installed
 # namespaces, as root) and e2e (the cohesivenet SDK against real daemons).
 test: test-deps venv
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory unit integration e2e
+	$(MAKE) --no-print-directory unit integration e2e ui
 
 unit:
 	$(SWIFT) test --skip-build
@@ -62,6 +62,10 @@ integration:
 
 e2e:
 	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+
+# The web UI in a real headless Chromium (Selenium, Debian's chromium-driver).
+ui:
+	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/ui $(PYTEST_ARGS)
 
 bench: test-deps venv release
 	./scripts/bench/api $(RELEASE_BIN)

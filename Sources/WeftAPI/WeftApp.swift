@@ -40,6 +40,7 @@ public enum WeftApp {
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
+        UIRoutes(controller: controller, firewall: firewall).register(router)
         return router
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+import ServiceLifecycle
+import Synchronization
+import WeftSNMP
+
+/// Samples every interface's byte counters from /proc/net/dev (of the daemon's own network
+/// namespace) every `interval`, keeping the last `capacity` samples per interface, so the
+/// dashboard can draw traffic charts.
+///
+/// It is a `Service` so it can join the daemon's `ServiceGroup`; until it is added there,
+/// the UI starts it on first use (`startIfNeeded`) and it runs until the process ends.
+final class TrafficSampler: Service, Sendable {
+    struct Sample: Sendable, Equatable {
+        var at: Double
+        var rxBytes: UInt64
+        var txBytes: UInt64
+    }
+
+    /// Rates between consecutive samples, in bytes per second.
+    struct Series: Sendable {
+        var name: String
+        var times: [Double]
+        var rx: [Double]
+        var tx: [Double]
+    }
+
+    let interval: Duration
+    let capacity: Int
+    let path: String
+    private let rings = Mutex<[String: [Sample]]>([:])
+    private let started = Mutex(false)
+
+    init(interval: Duration = .seconds(5), capacity: Int = 60, path: String = "/proc/net/dev") {
+        self.interval = interval
+        self.capacity = capacity
+        self.path = path
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            sample()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Starts sampling in the background once (the UI calls this on each dashboard view).
+    func startIfNeeded() {
+        let first = started.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard first else { return }
+        sample()
+        // Lives as long as the process; see the type's note on joining the ServiceGroup.
+        Task.detached { [self] in try? await run() }
+    }
+
+    /// Reads the counters once and appends one sample per interface.
+    func sample(now: Double = Date().timeIntervalSince1970) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        record(LinuxInterfaces.parseProcNetDev(text).mapValues { ($0.rxBytes, $0.txBytes) }, at: now)
+    }
+
+    func record(_ counters: [String: (UInt64, UInt64)], at now: Double) {
+        rings.withLock { rings in
+            for (name, value) in counters {
+                var ring = rings[name] ?? []
+                ring.append(Sample(at: now, rxBytes: value.0, txBytes: value.1))
+                if ring.count > capacity { ring.removeFirst(ring.count - capacity) }
+                rings[name] = ring
+            }
+            for name in rings.keys where counters[name] == nil { rings[name] = nil }
+        }
+    }
+
+    /// Per interface (sorted: overlay and tunnels first, loopback last), the rate between
+    /// each pair of consecutive samples; a counter that went backwards counts as 0.
+    func series() -> [Series] {
+        let snapshot = rings.withLock { $0 }
+        return snapshot.keys.sorted(by: Self.order).map { name in
+            let ring = snapshot[name]!
+            var series = Series(name: name, times: [], rx: [], tx: [])
+            for (previous, current) in zip(ring, ring.dropFirst()) {
+                let seconds = max(current.at - previous.at, 0.001)
+                series.times.append(current.at)
+                series.rx.append(current.rxBytes >= previous.rxBytes ? Double(current.rxBytes - previous.rxBytes) / seconds : 0)
+                series.tx.append(current.txBytes >= previous.txBytes ? Double(current.txBytes - previous.txBytes) / seconds : 0)
+            }
+            return series
+        }
+    }
+
+    /// What an interface carries, for the chart's caption.
+    static func role(_ name: String) -> String {
+        switch name {
+        case "tun0": "overlay (WireGuard)"
+        case "tun1": "overlay (OpenVPN)"
+        case "ipsec0": "IPsec tunnels"
+        case "lo": "loopback"
+        default: name.hasPrefix("vti") || name.hasPrefix("wgp") ? "tunnel" : "interface"
+        }
+    }
+
+    static func order(_ a: String, _ b: String) -> Bool {
+        func rank(_ name: String) -> Int {
+            switch role(name) {
+            case "loopback": 3
+            case "interface": 2
+            default: 1
+            }
+        }
+        return (rank(a), a) < (rank(b), b)
+    }
+}

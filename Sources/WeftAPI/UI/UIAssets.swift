@@ -1,0 +1,187 @@
+/// The UI's stylesheet and script, served from `/ui/static/` (the CSP allows no inline
+/// styles or scripts). No external fonts, no CDN.
+enum UIAssets {
+    static let css = #"""
+:root { --fg: #1b1f24; --muted: #5a6470; --bg: #f6f7f9; --card: #fff; --line: #d5dae0;
+  --accent: #0b5cad; --ok: #1a7f37; --err: #b42318; --warn: #9a6700; --rx: #0b5cad; --tx: #c2410c; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
+a { color: var(--accent); }
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, th button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
+header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.25rem; padding: .6rem 1rem; background: #10243e; color: #fff; }
+header.top a { color: #fff; }
+.brand { font-weight: 700; font-size: 1.15rem; text-decoration: none; letter-spacing: .02em; }
+nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
+nav a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 2px; }
+form.logout { margin-left: auto; display: flex; align-items: center; gap: .5rem; }
+.who { opacity: .85; }
+main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
+footer { max-width: 1200px; margin: 0 auto; padding: 0 1rem 1rem; color: var(--muted); font-size: .85rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+.card > h2:first-child { margin-top: 0; }
+section.card, .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; margin-bottom: 1rem; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.table-wrap { width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; background: var(--card); }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; white-space: nowrap; }
+th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; color: var(--accent); cursor: pointer; }
+th[aria-sort="ascending"] button::after { content: " ▲"; }
+th[aria-sort="descending"] button::after { content: " ▼"; }
+td.actions { white-space: nowrap; }
+td.actions form { display: inline; }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .82rem; border: 1px solid var(--line); }
+.badge.ok { color: var(--ok); border-color: var(--ok); }
+.badge.error { color: var(--err); border-color: var(--err); }
+.badge.planned, .badge.pending { color: var(--warn); border-color: var(--warn); }
+.muted { color: var(--muted); }
+.flash { padding: .6rem .8rem; border-radius: 6px; border: 1px solid var(--line); background: var(--card); }
+.flash.error { border-color: var(--err); color: var(--err); background: #fef3f2; }
+.flash.ok { border-color: var(--ok); color: var(--ok); background: #f0fdf4; }
+.flash.info { border-color: var(--accent); color: var(--accent); background: #eff6ff; }
+label { display: block; font-weight: 600; margin: .6rem 0 .2rem; }
+input[type=text], input[type=password], input[type=search], textarea { width: 100%; max-width: 32rem; font: inherit; padding: .45rem .5rem; border: 1px solid #9aa4b0; border-radius: 6px; background: #fff; }
+textarea { max-width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9rem; min-height: 16rem; }
+textarea[aria-invalid="true"] { border-color: var(--err); }
+button, .button { font: inherit; padding: .4rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+button.secondary, .button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: var(--err); border-color: var(--err); }
+header.top button { background: transparent; border-color: #fff; }
+.row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .75rem 0; }
+.login { max-width: 24rem; margin: 2rem auto; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 1rem; }
+figure.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .5rem; }
+figure.chart figcaption { font-size: .85rem; color: var(--muted); overflow-wrap: anywhere; }
+svg.traffic { width: 100%; height: auto; display: block; }
+svg.traffic .grid { stroke: #e3e7ec; stroke-width: 1; }
+svg.traffic .axis { fill: #5a6470; font-size: 14px; }
+svg.traffic .line { stroke-width: 2; }
+svg.traffic .rx, .key.rx { stroke: var(--rx); color: var(--rx); }
+svg.traffic .tx, .key.tx { stroke: var(--tx); color: var(--tx); }
+.key { font-weight: 700; }
+.qr svg { width: 100%; max-width: 320px; height: auto; background: #fff; }
+pre.rules, code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9rem; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+ul.diff { list-style: none; padding: 0; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9rem; }
+ul.diff li { padding: .15rem .4rem; overflow-wrap: anywhere; }
+ul.diff li.added { background: #e6ffec; }
+ul.diff li.removed { background: #ffebe9; }
+#check-result { min-height: 1.5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+@media (max-width: 600px) {
+  main { padding: .6rem; }
+  form.logout { margin-left: 0; }
+  td.actions { white-space: normal; }
+  /* The clientpack table becomes one card per pack. */
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: .6rem; padding: .3rem .5rem; }
+  table.cards td { border: 0; padding: .15rem 0; display: flex; gap: .75rem; justify-content: space-between; flex-wrap: wrap; }
+  table.cards td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
+  table.cards td.actions { justify-content: flex-start; }
+  table.cards td.actions::before { content: none; }
+}
+"""#
+
+    static let javascript = #"""
+"use strict";
+(function () {
+  // Live traffic charts: the server renders the SVG; this swaps it every 5 seconds.
+  function refreshTraffic() {
+    var box = document.getElementById("traffic");
+    if (!box) return;
+    var url = box.getAttribute("data-src");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+      if (r.redirected || !r.ok) { box.setAttribute("data-stale", "true"); return null; }
+      return r.text();
+    }).then(function (html) {
+      if (html !== null && html !== undefined) { box.innerHTML = html; box.setAttribute("data-refreshed", String(Date.now())); }
+    }).catch(function () { box.setAttribute("data-stale", "true"); });
+  }
+
+  // Clientpacks: filter rows by the search box, sort by a column header.
+  function setupTable(table) {
+    var search = document.getElementById(table.getAttribute("data-search-input"));
+    var body = table.tBodies[0];
+    if (search) {
+      search.addEventListener("input", function () {
+        var needle = search.value.trim().toLowerCase();
+        var shown = 0;
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var hit = needle === "" || (row.getAttribute("data-search") || row.textContent).toLowerCase().indexOf(needle) >= 0;
+          row.hidden = !hit;
+          if (hit) shown++;
+        });
+        var count = document.getElementById(table.getAttribute("data-count"));
+        if (count) count.textContent = shown + " shown";
+      });
+    }
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
+      var button = th.querySelector("button");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var numeric = th.getAttribute("data-type") === "number";
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[column].getAttribute("data-sort") || a.cells[column].textContent;
+          var y = b.cells[column].getAttribute("data-sort") || b.cells[column].textContent;
+          var order = numeric ? (Number(x) - Number(y)) : x.localeCompare(y);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  // Firewall editor: check the whole rule list as the user types.
+  function setupFirewall(form) {
+    var area = form.querySelector("textarea");
+    var result = document.getElementById("check-result");
+    var csrf = form.querySelector("input[name=csrf]").value;
+    var timer = null, sequence = 0;
+    function check() {
+      var mine = ++sequence;
+      fetch("/ui/firewall/check", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, "Accept": "application/json" },
+        body: JSON.stringify({ rules: area.value })
+      }).then(function (r) { return r.json(); }).then(function (answer) {
+        if (mine !== sequence) return;
+        result.className = "flash " + (answer.ok ? "ok" : "error");
+        result.textContent = answer.message;
+        area.setAttribute("aria-invalid", answer.ok ? "false" : "true");
+        result.setAttribute("data-state", answer.ok ? "ok" : "error");
+      }).catch(function () {
+        result.className = "flash error";
+        result.textContent = "Could not check the rules (is the session still valid?)";
+      });
+    }
+    area.addEventListener("input", function () {
+      if (timer) clearTimeout(timer);
+      result.setAttribute("data-state", "checking");
+      timer = setTimeout(check, 250);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("traffic")) setInterval(refreshTraffic, 5000);
+    Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), setupTable);
+    var editor = document.getElementById("firewall-editor");
+    if (editor) setupFirewall(editor);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  });
+})();
+"""#
+}

@@ -1,0 +1,165 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WeftModel
+
+/// HTML building blocks for the web UI: escaping, the page frame, and responses that
+/// always carry the UI's security headers.
+enum UIPage {
+    /// Escapes text for HTML element content and quoted attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Percent-encodes one path segment or query value.
+    static func urlComponent(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static let navigation: [(path: String, title: String)] = [
+        ("/ui/", "Dashboard"), ("/ui/clientpacks", "Clientpacks"), ("/ui/firewall", "Firewall"), ("/ui/account", "Passwords"),
+    ]
+
+    /// A full page: header with navigation and logout (when signed in), then `body`.
+    static func frame(title: String, body: String, session: UISession? = nil, current: String = "", flash: Flash? = nil) -> String {
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title)) · Weft</title>
+        <link rel="stylesheet" href="/ui/static/app.css">
+        <script src="/ui/static/app.js" defer></script>
+        </head>
+        <body>
+        <header class="top">
+        <a class="brand" href="/ui/">Weft</a>
+
+        """
+        if let session {
+            html += "<nav aria-label=\"Main\"><ul>"
+            for item in navigation {
+                let here = item.path == current ? " aria-current=\"page\"" : ""
+                html += "<li><a href=\"\(item.path)\"\(here)>\(escape(item.title))</a></li>"
+            }
+            html += "</ul></nav>"
+            html += """
+            <form class="logout" method="post" action="/ui/logout">\(csrfField(session))<span class="who">\(escape(session.user))</span> <button type="submit">Log out</button></form>
+
+            """
+        }
+        html += "</header>\n<main id=\"main\">\n"
+        if let flash {
+            html += "<p class=\"flash \(flash.kind.rawValue)\" role=\"\(flash.kind == .error ? "alert" : "status")\">\(escape(flash.text))</p>\n"
+        }
+        html += body
+        html += "\n</main>\n<footer><p>Weft \(escape(WeftVersion.weft)) · an independent project, not affiliated with VNS3's makers</p></footer>\n</body>\n</html>\n"
+        return html
+    }
+
+    struct Flash: Sendable {
+        enum Kind: String, Sendable { case ok, error, info }
+        let kind: Kind
+        let text: String
+        static func ok(_ text: String) -> Flash { .init(kind: .ok, text: text) }
+        static func error(_ text: String) -> Flash { .init(kind: .error, text: text) }
+        static func info(_ text: String) -> Flash { .init(kind: .info, text: text) }
+    }
+
+    static func csrfField(_ session: UISession) -> String {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(session.csrf))\">"
+    }
+
+    // MARK: - Responses
+
+    /// Headers every UI response carries: no framing, no referrer, scripts and styles only
+    /// from this origin (so nothing inline), and no caching of pages.
+    static func securityHeaders(_ headers: inout HTTPFields, cache: Bool = false) {
+        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[.cacheControl] = cache ? "private, max-age=300" : "no-store"
+    }
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        securityHeaders(&headers)
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func bytes(_ bytes: [UInt8], contentType: String, status: HTTPResponse.Status = .ok, cache: Bool = false) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        securityHeaders(&headers, cache: cache)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// 303 See Other (after a POST the browser GETs the target).
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        securityHeaders(&headers)
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A `Set-Cookie` value scoped to the UI: HttpOnly, Secure, SameSite=Strict, Path=/ui.
+    static func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> String {
+        var text = "\(name)=\(value); Path=/ui; HttpOnly; Secure; SameSite=Strict"
+        if let maxAge { text += "; Max-Age=\(maxAge)" }
+        return text
+    }
+
+    static func clearCookie(_ name: String) -> String { cookie(name, "", maxAge: 0) }
+
+    /// A page that says what went wrong (nothing changed).
+    static func errorPage(_ status: HTTPResponse.Status, title: String, message: String, session: UISession?) -> Response {
+        let body = """
+        <h1>\(escape(title))</h1>
+        <p class="flash error" role="alert">\(escape(message))</p>
+        <p><a href="/ui/">Back to the dashboard</a></p>
+        """
+        return html(frame(title: title, body: body, session: session), status: status)
+    }
+
+    // MARK: - Formatting
+
+    static func bytesText(_ value: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var amount = Double(value), unit = 0
+        while amount >= 1024 && unit < units.count - 1 { amount /= 1024; unit += 1 }
+        return unit == 0 ? "\(value) B" : String(format: "%.1f %@", amount, units[unit])
+    }
+
+    static func rateText(_ bytesPerSecond: Double) -> String {
+        let bits = bytesPerSecond * 8
+        if bits >= 1e9 { return String(format: "%.1f Gbit/s", bits / 1e9) }
+        if bits >= 1e6 { return String(format: "%.1f Mbit/s", bits / 1e6) }
+        if bits >= 1e3 { return String(format: "%.1f kbit/s", bits / 1e3) }
+        return String(format: "%.0f bit/s", bits)
+    }
+
+    static func timeText(_ epoch: Int?) -> String {
+        guard let epoch, epoch > 0 else { return "—" }
+        return Timestamps.vns3(epoch)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WeftStore
+
+/// The shared state of the web UI: sessions, the login throttle and the traffic sampler.
+final class UIState: Sendable {
+    let sessions: UISessions
+    let throttle: UILoginThrottle
+    let sampler: TrafficSampler
+
+    init(loginFailureLimit: Int, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        sessions = UISessions(environment: environment)
+        throttle = UILoginThrottle(limit: loginFailureLimit)
+        sampler = TrafficSampler()
+    }
+}
+
+/// One authenticated UI request: the session, its cookie, and the parsed form of a POST
+/// (whose CSRF token has already been checked).
+struct UICall: Sendable {
+    let request: Request
+    let context: WeftRequestContext
+    let session: UISession
+    let cookie: String
+    let form: UIForm
+}
+
+/// The web UI under `/ui`: server-rendered pages, cookie sessions with a CSRF token on
+/// every form, and a little script from `/ui/static/app.js`. `/api` never accepts the
+/// session cookie (the auth middleware only reads Basic and token headers).
+struct UIRoutes: Sendable {
+    let controller: Controller
+    /// The API's firewall routes, so UI writes share their serial gate and write path.
+    let firewall: FirewallRoutes
+    let state: UIState
+
+    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState? = nil) {
+        self.controller = controller
+        self.firewall = firewall ?? FirewallRoutes(controller: controller)
+        self.state = state ?? UIState(loginFailureLimit: controller.options.loginFailureLimit)
+    }
+
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    func register(_ router: Router<WeftRequestContext>) {
+        router.get("/") { _, _ in UIPage.redirect("/ui/") }
+        router.get("ui/static/app.css") { _, _ in
+            UIPage.bytes(Array(UIAssets.css.utf8), contentType: "text/css; charset=utf-8", cache: true)
+        }
+        router.get("ui/static/app.js") { _, _ in
+            UIPage.bytes(Array(UIAssets.javascript.utf8), contentType: "text/javascript; charset=utf-8", cache: true)
+        }
+        router.get("ui/login") { request, context in try await loginPage(request, context) }
+        router.post("ui/login") { request, context in try await login(request, context) }
+        router.post("ui/logout") { request, context in
+            let cookie = request.cookies[UISessions.cookieName]?.value
+            if case .valid(let session) = state.sessions.lookup(cookie) {
+                let form = UIForm.parse(try await UIForm.read(request))
+                guard let token = form["csrf"], UISessions.same(token, session.csrf) else { return csrfRefused(session) }
+            }
+            state.sessions.end(cookie)
+            return UIPage.redirect("/ui/login?out=1", cookies: [UIPage.clearCookie(UISessions.cookieName)])
+        }
+        registerDashboard(router)
+        registerAccount(router)
+        registerClientpacks(router)
+        registerFirewall(router)
+    }
+
+    // MARK: - Authenticated routes
+
+    /// A GET page: needs a live session, else a redirect to the login page.
+    func page(_ router: Router<WeftRequestContext>, _ path: RouterPath,
+              _ handler: @escaping @Sendable (UICall) async throws -> Response) {
+        router.get(path) { request, context in
+            try await authenticated(request, context, readForm: false, handler)
+        }
+    }
+
+    /// A POST form: needs a live session and the session's CSRF token in the `csrf` field.
+    func action(_ router: Router<WeftRequestContext>, _ path: RouterPath,
+                _ handler: @escaping @Sendable (UICall) async throws -> Response) {
+        router.post(path) { request, context in
+            try await authenticated(request, context, readForm: true, handler)
+        }
+    }
+
+    func authenticated(_ request: Request, _ context: WeftRequestContext, readForm: Bool,
+                       _ handler: @Sendable (UICall) async throws -> Response) async throws -> Response {
+        let cookie = request.cookies[UISessions.cookieName]?.value
+        let session: UISession
+        switch state.sessions.lookup(cookie) {
+        case .valid(let found): session = found
+        case .expired:
+            return UIPage.redirect("/ui/login?expired=1", cookies: [UIPage.clearCookie(UISessions.cookieName)])
+        case .none:
+            return UIPage.redirect("/ui/login")
+        }
+        var form = UIForm()
+        if readForm {
+            let bytes: [UInt8]
+            do { bytes = try await UIForm.read(request) } catch {
+                return UIPage.errorPage(.contentTooLarge, title: "Too large", message: "The form is larger than \(UIForm.maxBodySize) bytes; nothing was changed.", session: session)
+            }
+            let isJSON = request.headers[.contentType]?.hasPrefix("application/json") == true
+            form = isJSON ? UIForm(fields: ["_json": String(decoding: bytes, as: UTF8.self)]) : UIForm.parse(bytes)
+            let presented = isJSON ? request.headers[Self.csrfHeader] : form["csrf"]
+            guard let presented, UISessions.same(presented, session.csrf) else {
+                controller.logger.notice("ui: request without a valid CSRF token refused",
+                                         metadata: ["http.path": "\(request.uri.path)", "client": "\(context.remoteIP)"])
+                if isJSON { return Self.json(["ok": false, "message": "Missing or invalid CSRF token; nothing was changed"], status: .forbidden) }
+                return csrfRefused(session)
+            }
+        }
+        var context = context
+        context.principal = "ui:\(session.user)"
+        do {
+            return try await handler(UICall(request: request, context: context, session: session, cookie: cookie ?? "", form: form))
+        } catch let error as APIError {
+            return UIPage.errorPage(error.status, title: error.status.reasonPhrase, message: "\(error.message) — nothing was changed.", session: session)
+        } catch {
+            controller.logger.error("ui request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
+            return UIPage.errorPage(.internalServerError, title: "Internal error", message: "\(error)", session: session)
+        }
+    }
+
+    func csrfRefused(_ session: UISession?) -> Response {
+        UIPage.errorPage(.forbidden, title: "Forbidden", message: "Missing or invalid CSRF token; nothing was changed.", session: session)
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return UIPage.bytes(Array(data), contentType: "application/json", status: status)
+    }
+
+    // MARK: - Login and logout
+
+    func loginPage(_ request: Request, _ context: WeftRequestContext, message: UIPage.Flash? = nil,
+                   status: HTTPResponse.Status = .ok, username: String? = nil) async throws -> Response {
+        if message == nil, case .valid = state.sessions.lookup(request.cookies[UISessions.cookieName]?.value) {
+            return UIPage.redirect("/ui/")
+        }
+        var flash = message
+        if flash == nil, request.query("expired") != nil { flash = .info("Your session expired; please log in again.") }
+        if flash == nil, request.query("out") != nil { flash = .ok("You are logged out.") }
+        let token = UISessions.randomToken()
+        let name = username ?? (try? controller.store.account(role: .ui))??.username ?? "vnscubed"
+        let body = """
+        <div class="login card">
+        <h1>Log in to Weft</h1>
+        <form method="post" action="/ui/login" id="login-form">
+        <input type="hidden" name="csrf" value="\(token)">
+        <label for="username">User name</label>
+        <input type="text" id="username" name="username" value="\(UIPage.escape(name))" autocomplete="username" required>
+        <label for="password">Password</label>
+        <input type="password" id="password" name="password" autocomplete="current-password" required autofocus>
+        <div class="row"><button type="submit">Log in</button></div>
+        </form>
+        <p class="muted">The web UI user (\(UIPage.escape(name))) and its password; the API user is separate.</p>
+        </div>
+        """
+        return UIPage.html(UIPage.frame(title: "Log in", body: body, flash: flash), status: status,
+                           cookies: [UIPage.cookie(UISessions.loginCookieName, token, maxAge: 3600)])
+    }
+
+    func login(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let form = UIForm.parse(try await UIForm.read(request))
+        // Login CSRF: the form's token must equal the cookie set with the form (double submit).
+        guard let token = form["csrf"], let expected = request.cookies[UISessions.loginCookieName]?.value,
+              UISessions.same(token, expected) else {
+            return UIPage.errorPage(.forbidden, title: "Forbidden", message: "Missing or invalid CSRF token; nothing was changed. Reload the login page and try again.", session: nil)
+        }
+        let username = form["username"] ?? ""
+        let password = form["password"] ?? ""
+        if (try? controller.store.get(.adminUI))??.enabled == false {
+            return try await loginPage(request, context, message: .error("The web UI is disabled (PUT /api/admin_ui {\"enabled\": true} turns it on)."),
+                                       status: .forbidden, username: username)
+        }
+        if state.throttle.isThrottled(context.remoteIP) {
+            return try await loginPage(request, context, message: .error("Too many failed logins; wait a minute and try again."),
+                                       status: .tooManyRequests, username: username)
+        }
+        guard let account = try controller.store.account(role: .ui), account.username == username, account.hash.verify(password) else {
+            state.throttle.recordFailure(context.remoteIP)
+            controller.logger.notice("ui: failed login", metadata: ["client": "\(context.remoteIP)", "user": "\(username)"])
+            return try await loginPage(request, context, message: .error("Wrong user name or password."), status: .unauthorized, username: username)
+        }
+        let cookie = state.sessions.create(user: account.username)
+        controller.logger.info("ui: login", metadata: ["client": "\(context.remoteIP)", "user": "\(account.username)"])
+        return UIPage.redirect("/ui/", cookies: [UIPage.cookie(UISessions.cookieName, cookie), UIPage.clearCookie(UISessions.loginCookieName)])
+    }
+}
