@@ -20,24 +20,60 @@ public final class WeftMetrics: Sendable {
 
     public init() {}
 
+    static let help: [String: String] = [
+        "weft_api_request_duration_seconds": "API request latency by method and status code.",
+        "weft_reconcile_duration_seconds": "Duration of one subsystem's reconcile pass.",
+        "weft_reconcile_passes_total": "Reconcile passes per subsystem.",
+        "weft_reconcile_failures_total": "Reconcile passes that failed, per subsystem.",
+        "weft_interface_receive_bytes_total": "Bytes received by the interface (kernel counter).",
+        "weft_interface_receive_packets_total": "Packets received by the interface (kernel counter).",
+        "weft_interface_transmit_bytes_total": "Bytes sent by the interface (kernel counter).",
+        "weft_interface_transmit_packets_total": "Packets sent by the interface (kernel counter).",
+        "weft_tunnel_up": "1 when the IPsec tunnel's child SA is installed.",
+        "weft_tunnel_receive_bytes_total": "Bytes received through the IPsec tunnel's current SA.",
+        "weft_tunnel_transmit_bytes_total": "Bytes sent through the IPsec tunnel's current SA.",
+        "weft_tunnels_up": "IPsec tunnels up.",
+        "weft_tunnels_configured": "IPsec tunnels configured.",
+        "weft_clients_connected": "Overlay clients connected, by protocol.",
+        "weft_clientpacks": "Clientpacks in the topology.",
+        "weft_generation": "The store generation (one per configuration change).",
+        "weft_subsystem_ok": "1 when the subsystem's last reconcile pass succeeded.",
+    ]
+
+    /// The full name goes in `metricName` (the unit is already part of it).
+    static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? name)
+    }
+
+    func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name), labels: labels)
+    }
+
+    func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
+        registry.makeCounter(descriptor: Self.descriptor(name), labels: labels)
+    }
+
+    func histogram(_ name: String, _ labels: [(String, String)], buckets: [Duration]) -> DurationHistogram {
+        registry.makeDurationHistogram(descriptor: Self.descriptor(name), labels: labels, buckets: buckets)
+    }
+
     public func recordRequest(method: String, status: Int, duration: Duration) {
-        registry.makeDurationHistogram(name: "weft_api_request_duration_seconds",
-                                       labels: [("method", method), ("code", String(status))], buckets: Self.requestBuckets)
+        histogram("weft_api_request_duration_seconds", [("method", method), ("code", String(status))], buckets: Self.requestBuckets)
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     public func recordReconcile(subsystem: String, duration: Duration, failed: Bool) {
-        registry.makeDurationHistogram(name: "weft_reconcile_duration_seconds", labels: [("subsystem", subsystem)], buckets: Self.reconcileBuckets)
+        histogram("weft_reconcile_duration_seconds", [("subsystem", subsystem)], buckets: Self.reconcileBuckets)
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-        registry.makeCounter(name: "weft_reconcile_passes_total", labels: [("subsystem", subsystem)]).increment()
-        if failed { registry.makeCounter(name: "weft_reconcile_failures_total", labels: [("subsystem", subsystem)]).increment() }
+        counter("weft_reconcile_passes_total", [("subsystem", subsystem)]).increment()
+        if failed { counter("weft_reconcile_failures_total", [("subsystem", subsystem)]).increment() }
     }
 
     /// Brings a counter up to a total read from the kernel (resetting it when the kernel's
     /// counter went backwards, e.g. a device was recreated).
     func advance(_ name: String, labels: [(String, String)], to total: UInt64) {
         let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
-        let counter = registry.makeCounter(name: name, labels: labels)
+        let counter = counter(name, labels)
         let previous = interfaceTotals.withLock { table -> UInt64? in
             defer { table[key] = total }
             return table[key]
@@ -69,22 +105,22 @@ public final class WeftMetrics: Sendable {
                 let labels = [("tunnel", String(tunnel.id)), ("endpoint", endpoint.name)]
                 let sa = live[tunnel.id]
                 if sa?.connected == true { up += 1 }
-                registry.makeGauge(name: "weft_tunnel_up", labels: labels).set(sa?.connected == true ? 1.0 : 0.0)
+                gauge("weft_tunnel_up", labels).set(sa?.connected == true ? 1.0 : 0.0)
                 advance("weft_tunnel_receive_bytes_total", labels: labels, to: UInt64(max(0, sa?.bytesIn ?? 0)))
                 advance("weft_tunnel_transmit_bytes_total", labels: labels, to: UInt64(max(0, sa?.bytesOut ?? 0)))
             }
         }
-        registry.makeGauge(name: "weft_tunnels_up").set(Double(up))
-        registry.makeGauge(name: "weft_tunnels_configured").set(Double(state.ipsec.endpoints.reduce(0) { $0 + $1.tunnels.count }))
+        gauge("weft_tunnels_up").set(Double(up))
+        gauge("weft_tunnels_configured").set(Double(state.ipsec.endpoints.reduce(0) { $0 + $1.tunnels.count }))
         let connected = controller.clientWatcher?.connected ?? [:]
         for protocolName in ["wireguard", "openvpn"] {
-            registry.makeGauge(name: "weft_clients_connected", labels: [("protocol", protocolName)])
+            gauge("weft_clients_connected", [("protocol", protocolName)])
                 .set(Double(connected.values.filter { $0 == protocolName }.count))
         }
-        registry.makeGauge(name: "weft_clientpacks").set(Double(state.topology?.clients.count ?? 0))
-        registry.makeGauge(name: "weft_generation").set(Double(state.generation))
+        gauge("weft_clientpacks").set(Double(state.topology?.clients.count ?? 0))
+        gauge("weft_generation").set(Double(state.generation))
         for status in controller.reconciler.board.all {
-            registry.makeGauge(name: "weft_subsystem_ok", labels: [("subsystem", status.name)]).set(status.state == .error ? 0.0 : 1.0)
+            gauge("weft_subsystem_ok", [("subsystem", status.name)]).set(status.state == .error ? 0.0 : 1.0)
         }
         return registry.emitToBuffer()
     }

@@ -54,58 +54,22 @@ struct OverlayRoutes {
             let enabled = try body.bool("enabled")
             let checkedOut = try body.bool("checked_out")
             let regenerate = try body.bool("regenerate") ?? false
-            var packs = controller.snapshot.clientpacks
-            var pack = packs.state(address.description)
-            if let enabled { pack.enabled = enabled }
-            if let checkedOut { pack.checkedOut = checkedOut }
-            if pack != packs.state(address.description) || regenerate {
-                packs.byAddress[address.description] = pack
-                let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
-                    .compactMap { $0 }.joined(separator: " ")
-                let updated = packs
-                let enabledChanged = pack.enabled != controller.snapshot.clientpacks.state(address.description).enabled
-                let generation = try controller.commitReturningGeneration(context.principal, "clientpack.update", detail: "\(address) \(summary)") { db in
-                    var stored = updated
-                    if regenerate {
-                        // New WireGuard keys and a new certificate; the old certificate is refused from now on.
-                        let serial = try Store.regenerateClient(address: address, in: db)
-                        stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
-                    }
-                    try Store.set(.clientpacks, stored, in: db)
-                }
-                // Enable/disable: put the one peer into effect now (constant cost), ahead of the pass.
-                if enabledChanged && !regenerate, let overlay = controller.overlay, let keys = controller.snapshot.overlayKeys,
-                   let hex = keys.clientHex[address.description] {
-                    try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
-                    controller.reconciler.board.markApplied("overlay", generation: generation,
-                                                            message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by the API")
-                }
-            }
+            let pack = try await controller.updateClientpack(address, enabled: enabled, checkedOut: checkedOut, regenerate: regenerate,
+                                                             principal: context.principal)
             return Reply.ok(Self.present(address, sequence: index + 1, pack))
         }
         api.post("clientpack/:name") { request, context in
             let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpack/{name}", known: ["key", "value"])
             let key = try body.string("key", required: true)!, value = try body.string("value", required: true)!
-            guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
-                throw APIError.argument("Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
-            }
-            var packs = controller.snapshot.clientpacks
-            var pack = packs.state(address.description)
-            pack.tags[key] = value
-            packs.byAddress[address.description] = pack
-            try controller.commit(context.principal, "clientpack.tag", detail: "\(address) \(key)") { db in try Store.set(.clientpacks, packs, in: db) }
+            let pack = try controller.tagClientpack(address, key: key, value: value, principal: context.principal)
             return Reply.ok(["name": .string(ClientpackName.name(address)), "tags": Self.tags(pack.tags)])
         }
         api.delete("clientpack/:name") { request, context in
             let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
             let body = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/clientpack/{name}", known: ["key"])
             let key = try body.string("key", required: true)!
-            var packs = controller.snapshot.clientpacks
-            var pack = packs.state(address.description)
-            guard pack.tags.removeValue(forKey: key) != nil else { throw APIError.notFound("Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"") }
-            packs.byAddress[address.description] = pack
-            try controller.commit(context.principal, "clientpack.untag", detail: "\(address) \(key)") { db in try Store.set(.clientpacks, packs, in: db) }
+            let pack = try controller.tagClientpack(address, key: key, value: nil, principal: context.principal)
             return Reply.ok(["name": .string(ClientpackName.name(address)), "tags": Self.tags(pack.tags)])
         }
         api.put("clientpack/:name") { request, context in

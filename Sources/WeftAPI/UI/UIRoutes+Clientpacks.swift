@@ -40,11 +40,12 @@ extension UIRoutes {
                                 contentType: "image/svg+xml")
         }
         action(router, "ui/clientpacks/:name/state") { call in
-            let (address, index) = try packAddress(call)
+            let (address, _) = try packAddress(call)
             let enabled = try Self.flag(call.form["enabled"], "enabled")
             let checkedOut = try Self.flag(call.form["checked_out"], "checked_out")
             let regenerate = call.form["regenerate"] == "true"
-            try await updateClientpack(address, index: index, enabled: enabled, checkedOut: checkedOut, regenerate: regenerate, principal: call.context.principal)
+            try await controller.updateClientpack(address, enabled: enabled, checkedOut: checkedOut, regenerate: regenerate,
+                                                  principal: call.context.principal, source: "the web UI")
             let what = [enabled.map { $0 ? "enabled" : "disabled" }, checkedOut.map { $0 ? "checked out" : "checked in" },
                         regenerate ? "regenerated (old files no longer work)" : nil].compactMap { $0 }.joined(separator: ", ")
             return back(call, address, what: what.isEmpty ? "unchanged" : what)
@@ -57,21 +58,11 @@ extension UIRoutes {
         action(router, "ui/clientpacks/:name/tags") { call in
             let (address, _) = try packAddress(call)
             let key = call.form["key"] ?? "", value = call.form["value"] ?? ""
-            // As POST /api/clientpack/{name} and DELETE /api/clientpack/{name}.
-            var packs = controller.snapshot.clientpacks
-            var pack = packs.state(address.description)
             if call.form["remove"] == "true" {
-                guard pack.tags.removeValue(forKey: key) != nil else { throw APIError.notFound("Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"") }
-                packs.byAddress[address.description] = pack
-                try controller.commit(call.context.principal, "clientpack.untag", detail: "\(address) \(key)") { db in try Store.set(.clientpacks, packs, in: db) }
+                try controller.tagClientpack(address, key: key, value: nil, principal: call.context.principal)
                 return back(call, address, what: "tag \(key) removed")
             }
-            guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
-                throw APIError.argument("A tag's key must be 1 to 64 bytes and its value at most 256")
-            }
-            pack.tags[key] = value
-            packs.byAddress[address.description] = pack
-            try controller.commit(call.context.principal, "clientpack.tag", detail: "\(address) \(key)") { db in try Store.set(.clientpacks, packs, in: db) }
+            try controller.tagClientpack(address, key: key, value: value, principal: call.context.principal)
             return back(call, address, what: "tag \(key) set")
         }
     }
@@ -96,36 +87,6 @@ extension UIRoutes {
         case "true": return true
         case "false": return false
         case let other?: throw APIError.argument("\"\(field)\" must be true or false, got \"\(other)\"")
-        }
-    }
-
-    // TODO(lead): this mirrors the body of `PUT /api/clientpack` in OverlayRoutes (enabled,
-    // checked_out, regenerate). Factor that body into `OverlayRoutes.update(...)` and call
-    // it from both places; until then keep the two in step.
-    func updateClientpack(_ address: IPv4Address, index: Int, enabled: Bool?, checkedOut: Bool?, regenerate: Bool, principal: String?) async throws {
-        var packs = controller.snapshot.clientpacks
-        var pack = packs.state(address.description)
-        if let enabled { pack.enabled = enabled }
-        if let checkedOut { pack.checkedOut = checkedOut }
-        guard pack != packs.state(address.description) || regenerate else { return }
-        packs.byAddress[address.description] = pack
-        let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
-            .compactMap { $0 }.joined(separator: " ")
-        let updated = packs
-        let enabledChanged = pack.enabled != controller.snapshot.clientpacks.state(address.description).enabled
-        let generation = try controller.commitReturningGeneration(principal, "clientpack.update", detail: "\(address) \(summary)") { db in
-            var stored = updated
-            if regenerate {
-                let serial = try Store.regenerateClient(address: address, in: db)
-                stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
-            }
-            try Store.set(.clientpacks, stored, in: db)
-        }
-        if enabledChanged && !regenerate, let overlay = controller.overlay, let keys = controller.snapshot.overlayKeys,
-           let hex = keys.clientHex[address.description] {
-            try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
-            controller.reconciler.board.markApplied("overlay", generation: generation,
-                                                    message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") from the web UI")
         }
     }
 

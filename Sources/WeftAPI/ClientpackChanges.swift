@@ -1,0 +1,60 @@
+import WeftModel
+import WeftStore
+
+/// The clientpack writes the API and the web UI share: one code path each, so both record
+/// the same audit rows and take the same enable/disable fast path.
+extension Controller {
+    /// Enable/disable, check out/in, regenerate (new keys and certificate; the old
+    /// certificate is refused from then on). An enable or disable goes into effect at once
+    /// through the overlay's one-peer path, ahead of the reconcile pass. Returns the state.
+    @discardableResult
+    public func updateClientpack(_ address: IPv4Address, enabled: Bool?, checkedOut: Bool?, regenerate: Bool,
+                                 principal: String?, source: String = "the API") async throws -> ClientpackState {
+        var packs = snapshot.clientpacks
+        var pack = packs.state(address.description)
+        if let enabled { pack.enabled = enabled }
+        if let checkedOut { pack.checkedOut = checkedOut }
+        guard pack != packs.state(address.description) || regenerate else { return pack }
+        packs.byAddress[address.description] = pack
+        let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
+            .compactMap { $0 }.joined(separator: " ")
+        let updated = packs
+        let enabledChanged = pack.enabled != snapshot.clientpacks.state(address.description).enabled
+        let generation = try commitReturningGeneration(principal, "clientpack.update", detail: "\(address) \(summary)") { db in
+            var stored = updated
+            if regenerate {
+                let serial = try Store.regenerateClient(address: address, in: db)
+                stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
+            }
+            try Store.set(.clientpacks, stored, in: db)
+        }
+        if enabledChanged && !regenerate, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
+            try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
+            reconciler.board.markApplied("overlay", generation: generation,
+                                         message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by \(source)")
+        }
+        return pack
+    }
+
+    /// Sets (value) or removes (nil) one tag; removing a tag that is not there is a 404.
+    @discardableResult
+    public func tagClientpack(_ address: IPv4Address, key: String, value: String?, principal: String?) throws -> ClientpackState {
+        var packs = snapshot.clientpacks
+        var pack = packs.state(address.description)
+        if let value {
+            guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
+                throw APIError.argument("Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
+            }
+            pack.tags[key] = value
+        } else {
+            guard pack.tags.removeValue(forKey: key) != nil else {
+                throw APIError.notFound("Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"")
+            }
+        }
+        packs.byAddress[address.description] = pack
+        try commit(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)") { db in
+            try Store.set(.clientpacks, packs, in: db)
+        }
+        return pack
+    }
+}
