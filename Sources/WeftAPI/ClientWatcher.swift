@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import WeftModel
+import WeftReconciler
 import WeftStore
 import WeftSystem
 
@@ -28,6 +29,8 @@ public final class ClientWatcher: Service, Sendable {
     private let controller: Controller
     private let interval: Duration
     private let state = Mutex<(connected: Set<Seen>, events: [String: [Event]])>(([], [:]))
+    /// Mesh peers whose BGP session was established at the last poll.
+    private let peersUp = Mutex<Set<Int>>([])
 
     public init(controller: Controller, interval: Duration = .seconds(2)) {
         self.controller = controller
@@ -47,6 +50,27 @@ public final class ClientWatcher: Service, Sendable {
         return (list.last { $0.kind == "connect" }?.at, list.last { $0.kind == "disconnect" }?.at)
     }
 
+    /// Mesh peers: `peer_up`/`peer_down` alerts when a BGP session over a peering link
+    /// becomes established or drops (BFD makes that fast).
+    func pollPeers() async {
+        let peers = controller.snapshot.peers.peers
+        guard !peers.isEmpty, let bird = controller.bird, bird.isRunning,
+              let protocols = try? await bird.control.protocols() else { return }
+        let up = Set(peers.map(\.id).filter { id in
+            protocols.contains { $0.name == BirdConfig.meshName(id) && $0.info.hasPrefix("Established") }
+        })
+        let (appeared, gone) = peersUp.withLock { previous -> (Set<Int>, Set<Int>) in
+            defer { previous = up }
+            return (up.subtracting(previous), previous.subtracting(up))
+        }
+        for id in appeared.sorted() {
+            controller.alerts?.raise("peer_up", message: "mesh peer \(id) up", fields: ["peer_id": String(id)])
+        }
+        for id in gone.sorted() {
+            controller.alerts?.raise("peer_down", message: "mesh peer \(id) down", fields: ["peer_id": String(id)])
+        }
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -57,6 +81,7 @@ public final class ClientWatcher: Service, Sendable {
     }
 
     func poll() async {
+        await pollPeers()
         let snapshot = controller.snapshot
         guard let keys = snapshot.overlayKeys else { return }
         var now: Set<Seen> = []

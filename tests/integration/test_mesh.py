@@ -11,6 +11,7 @@ import time
 import pytest
 from cohesivenet.macros import peering as peering_macros
 
+from receiver import Receiver
 from weftnet import wait_until
 
 TOKEN = "mesh-test-token"
@@ -102,6 +103,10 @@ def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
     wait_until(lambda: a.ping(B), timeout=20, what="A reaches B through the mesh")
     assert b.ping(A)
 
+    receiver = Receiver()
+    hook = c1.response("POST", "/api/webhook", {"name": "mesh", "events": ["peer_down", "peer_up"]})
+    c1.response("POST", "/api/alert", {"name": "peers", "url": receiver.url("/peers"), "webhook_id": hook["id"]})
+
     started = time.monotonic()
     kill_namespace(c3)
     wait_until(lambda: a.ping(B, timeout=1), timeout=30, interval=0.1, what="A reaches B again after controller 3 died")
@@ -112,5 +117,8 @@ def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
     assert "169.254.253.3" not in learned(c1, B) | learned(c2, B)
     kernel = c2.in_ns("ip", "route", "show", f"{B}/32").stdout
     assert "dev wgp1" in kernel, kernel
+    wait_until(lambda: any(b["event"] == "peer_down" and "peer 3" in b["message"] for b in receiver.bodies("/peers")),
+               timeout=15, what="peer_down alert for controller 3")
+    receiver.stop()
     a.stop()
     b.stop()
