@@ -71,6 +71,11 @@ bench: test-deps venv release
 	./scripts/bench/api $(RELEASE_BIN)
 	./scripts/bench/firewall $(RELEASE_BIN)
 	$(VENV)/bin/python scripts/bench/overlay $(RELEASE_BIN)
+	./scripts/bench/ipsec $(RELEASE_BIN)
+	./scripts/bench/snmp $(RELEASE_BIN)
+	./scripts/bench/failover $(RELEASE_BIN)
+	./scripts/bench/snapshot $(RELEASE_BIN)
+	./scripts/bench/capture $(RELEASE_BIN)
 	$(SWIFT) run -c release weft-micro
 
 clean:
