@@ -29,6 +29,16 @@ public final class ClientWatcher: Service, Sendable {
     private let controller: Controller
     private let interval: Duration
     private let state = Mutex<(connected: Set<Seen>, events: [String: [Event]])>(([], [:]))
+    /// Per WireGuard client: its received-bytes counter and when it last moved. Keepalives
+    /// (every 25 s) move it, handshakes only every 2 minutes: the mesh announces a client
+    /// only while this is fresh, so a client that moved to another controller is withdrawn
+    /// here within `activeWindow` seconds rather than after the 3-minute handshake window.
+    private let activity = Mutex<(rx: [String: (bytes: Int, changedAt: Int)], active: Set<String>)>(([:], []))
+    static let activeWindow = 30
+
+    /// Clients that reached this controller recently (announced to the mesh as /32s).
+    public var active: [String] { activity.withLock { Array($0.active) } }
+
     /// Mesh peers whose BGP session was established at the last poll.
     private let peersUp = Mutex<Set<Int>>([])
 
@@ -86,15 +96,31 @@ public final class ClientWatcher: Service, Sendable {
         guard let keys = snapshot.overlayKeys else { return }
         var now: Set<Seen> = []
         let clock = Store.now()
+        var active: Set<String> = []
         if let wireguard = controller.wireguard, let device = try? await wireguard.get() {
             for peer in device.peers where peer.lastHandshake > 0 && clock - peer.lastHandshake < Self.handshakeWindow {
                 if let address = keys.addressByHex[peer.publicKeyHex] { now.insert(Seen(address: address, protocolName: "wireguard", endpoint: peer.endpoint ?? "")) }
+            }
+            activity.withLock { table in
+                for peer in device.peers {
+                    guard let address = keys.addressByHex[peer.publicKeyHex] else { continue }
+                    let previous = table.rx[address]
+                    let changedAt = previous.map { $0.bytes == peer.rxBytes ? $0.changedAt : clock } ?? (peer.rxBytes > 0 ? clock : 0)
+                    table.rx[address] = (peer.rxBytes, changedAt)
+                    let fresh = clock - changedAt <= Self.activeWindow || (peer.lastHandshake > 0 && clock - peer.lastHandshake <= Self.activeWindow)
+                    if fresh && peer.lastHandshake > 0 { active.insert(address) }
+                }
             }
         }
         for client in controller.openvpn?.connectedClients() ?? [] {
             if let address = ClientpackName.address(client.commonName) {
                 now.insert(Seen(address: address.description, protocolName: "openvpn", endpoint: client.realAddress))
+                active.insert(address.description)
             }
+        }
+        let activeChanged = activity.withLock { table -> Bool in
+            defer { table.active = active }
+            return table.active != active
         }
         let changes: [(Seen, String)] = state.withLock { current in
             let appeared = now.subtracting(current.connected).map { ($0, "connect") }
@@ -107,8 +133,8 @@ public final class ClientWatcher: Service, Sendable {
             }
             return appeared + gone
         }
-        // The mesh announces connected clients: a change re-renders BIRD's configuration.
-        if !changes.isEmpty && !snapshot.peers.peers.isEmpty { controller.reconciler.wake() }
+        // The mesh announces active clients: a change re-renders BIRD's configuration.
+        if activeChanged && !snapshot.peers.peers.isEmpty { controller.reconciler.wake() }
         for (seen, kind) in changes {
             controller.logger.info("client \(kind)", metadata: ["clientpack": "\(seen.address)", "protocol": "\(seen.protocolName)", "endpoint": "\(seen.endpoint)"])
             controller.alerts?.raise(kind == "connect" ? "client_connected" : "client_disconnected",

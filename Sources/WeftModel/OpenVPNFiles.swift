@@ -117,8 +117,9 @@ public enum OpenVPNFiles {
         tls-version-min 1.2
         data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305
         ping 1
-        ping-restart 5
+        ping-restart 3
         connect-retry 1 1
+        server-poll-timeout 2
         resolv-retry infinite
         disable-dco
         verb 3

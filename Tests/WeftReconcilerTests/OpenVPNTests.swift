@@ -21,7 +21,7 @@ import WeftSystem
         let text = OpenVPNFiles.client(name: "100_127_255_193", remotes: ["198.51.100.1", "198.51.100.2"], ca: "CA\n", certificate: "CERT", key: "KEY")
         let remotes = text.split(separator: "\n").filter { $0.hasPrefix("remote ") }
         #expect(remotes == ["remote 198.51.100.1 1194", "remote 198.51.100.2 1194"])
-        #expect(text.contains("ping 1\nping-restart 5\nconnect-retry 1 1\n"))
+        #expect(text.contains("ping 1\nping-restart 3\nconnect-retry 1 1\nserver-poll-timeout 2\n"))
         #expect(text.contains("<ca>\nCA\n</ca>") && text.contains("<key>\nKEY\n</key>"))
     }
 

@@ -122,3 +122,28 @@ def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
     receiver.stop()
     a.stop()
     b.stop()
+
+
+def test_a_client_that_moves_while_its_controller_lives_is_withdrawn_there(lab, mesh):
+    """A live move (not a death): the old controller stops announcing the client once its
+    keepalives stop arriving (30 s), and the mesh routes it to the new controller."""
+    c1, c2 = mesh[0], mesh[1]
+    D = "100.127.255.196"
+    d = lab.add_wireguard_client()
+    config = c2.get(f"/api/clientpack?name={D}&fileformat=wireguard").text
+    d.connect(config, f"{D}/26")
+    wait_until(lambda: d.ping(OVERLAY[2]), timeout=20, what="D reaches controller 2")
+    wait_until(lambda: learned(c1, D) == {"169.254.253.2"}, timeout=20, what="controller 1 learns D via controller 2")
+    # Move D to controller 1 by hand, as weft-client would.
+    lines = [l.split() for l in config.splitlines() if l.startswith("# weft-controller")]
+    old_key = lines[0][3]
+    new = next(l for l in lines if l[2].startswith(c1.ip))
+    subprocess.run(["nsenter", "-t", str(d.process.pid), "-m", "-n", "wg", "set", "wgc", "peer", old_key, "remove",
+                    "peer", new[3], "endpoint", new[2], "allowed-ips", "100.127.255.192/26", "persistent-keepalive", "25"], check=True)
+    moved = time.monotonic()
+    wait_until(lambda: d.ping(OVERLAY[1]), timeout=20, what="D reaches controller 1")
+    # The kernel holds BIRD's best route only: D via controller 1 once controller 2 withdrew its own.
+    wait_until(lambda: "dev wgp1" in c2.in_ns("ip", "route", "show", f"{D}/32").stdout, timeout=90,
+               what="controller 2 routes D via controller 1")
+    print(f"live move: controller 2 routes D via controller 1 after {time.monotonic() - moved:.1f}s")
+    d.stop()

@@ -23,10 +23,28 @@ struct StatusRoutes {
                     "updated_at_i": .int(status.updatedAt),
                 ]
             }
+            // Who is connected (overlay clients with their protocol), which remote subnets are
+            // reachable, and each tunnel's state.
+            var clients = JSONObject()
+            for (address, protocolName) in (controller.clientWatcher?.connected ?? [:]).sorted(by: { $0.key < $1.key }) {
+                clients[address] = ["protocol": .string(protocolName)]
+            }
+            let live = controller.ipsec?.liveTunnels() ?? [:]
+            var tunnels = JSONObject()
+            var subnets: [JSONValue] = []
+            for endpoint in state.ipsec.endpoints {
+                for tunnel in endpoint.tunnels {
+                    let connected = live[tunnel.id]?.connected ?? false
+                    tunnels[String(tunnel.id)] = ["endpoint_id": .int(endpoint.id), "connected": .bool(connected), "enabled": .bool(tunnel.enabled)]
+                    if connected, let network = IPv4Network(tunnel.remoteSubnet) {
+                        subnets.append(.array([.string(network.network.description), .string(network.netmask.description)]))
+                    }
+                }
+            }
             return Reply.ok([
-                "connected_clients": .object(JSONObject()),
-                "connected_subnets": .array([]),
-                "ipsec": .object(JSONObject()),
+                "connected_clients": .object(clients),
+                "connected_subnets": .array(subnets),
+                "ipsec": .object(tunnels),
                 "weft": [
                     "version": .string(WeftVersion.weft),
                     "generation": .int(state.generation),
