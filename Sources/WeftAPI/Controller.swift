@@ -47,6 +47,11 @@ public final class Controller: Sendable {
     public var alerts: AlertDispatcher? { dispatcher.withLock { $0 } }
     private let dispatcher = Mutex<AlertDispatcher?>(nil)
     public func attach(_ alerts: AlertDispatcher) { dispatcher.withLock { $0 = alerts } }
+    /// The web UI's sessions and traffic sampler (set once at start, before serving; the
+    /// router makes one when it is missing, as in tests).
+    public var ui: UIState? { uiState.withLock { $0 } }
+    private let uiState = Mutex<UIState?>(nil)
+    public func attach(ui: UIState) { uiState.withLock { $0 = ui } }
     private let state: Mutex<DesiredState>
 
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],

@@ -84,6 +84,9 @@ struct Serve: AsyncParsableCommand {
             logger.notice("installed the TLS certificate from the imported snapshot")
         }
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
+        // The web UI's state (sessions, traffic sampler) exists before the router that serves it.
+        let ui = UIState()
+        controller.attach(ui: ui)
         let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)
 
         let shownHost = host == "0.0.0.0" ? (facts.privateIP?.description ?? "127.0.0.1") : host
@@ -101,7 +104,7 @@ struct Serve: AsyncParsableCommand {
 
         let watcher = ClientWatcher(controller: controller, interval: .seconds(1))
         controller.attach(watcher)
-        bird.setClientSource { Array(watcher.connected.keys) }
+        bird.setClientSource { watcher.active }
         let snmp = SNMPService(controller: controller, community: snmpCommunity, port: snmpPort)
         let alerts = AlertDispatcher(controller: controller)
         if !noApply { controller.attach(alerts) }
@@ -128,6 +131,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: alerts),
                 .init(service: snmp),
                 .init(service: controller.keysets),
+                .init(service: ui.sampler),
                 .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: app),
             ],

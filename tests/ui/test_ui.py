@@ -6,80 +6,14 @@ import re
 import time
 
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from uibrowser import make_driver
+from uihelpers import (OVERLAY_CONTROLLER, PACK, PACK_IP, api_pack, flash_text, http, logged_in, login, overflows,
+                       session_cookie, shot, unlabelled_inputs, wait)
 from weftnet import wait_until
-
-OVERLAY_CONTROLLER = "100.127.255.253"
-PACK = "100_127_255_193"
-PACK_IP = "100.127.255.193"
-
-
-# -- helpers ---------------------------------------------------------------------------------
-
-def wait(driver, timeout=15):
-    return WebDriverWait(driver, timeout)
-
-
-def shot(lab, driver, name):
-    driver.save_screenshot(str(lab.artifacts / f"{name}.png"))
-
-
-def login(driver, c, password=None):
-    driver.delete_all_cookies()
-    driver.get(c.url + "/ui/login")
-    user = driver.find_element(By.ID, "username")
-    user.clear()
-    user.send_keys("vnscubed")
-    driver.find_element(By.ID, "password").send_keys(password if password is not None else c.admin_password)
-    driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-
-
-def logged_in(driver, c):
-    login(driver, c)
-    wait(driver).until(EC.presence_of_element_located((By.ID, "subsystem-table")))
-
-
-def flash_text(driver):
-    return driver.find_element(By.CSS_SELECTOR, ".flash").text
-
-
-def session_cookie(driver):
-    cookie = driver.get_cookie("weft_session")
-    assert cookie, "no weft_session cookie"
-    return cookie
-
-
-def http(c, cookie_value, method, path, data=None, headers=None):
-    """A request with the browser's session cookie (no Basic auth), redirects not followed."""
-    return requests.request(method, c.url + path, data=data, headers=headers or {},
-                            cookies={"weft_session": cookie_value}, verify=False, allow_redirects=False, timeout=10)
-
-
-def api_pack(c, name=PACK):
-    return c.response("GET", f"/api/clientpacks/{name}")["clientpack"]
-
-
-def unlabelled_inputs(driver):
-    """Visible form controls without a <label for>, a wrapping label or an aria-label."""
-    return driver.execute_script("""
-        var bad = [];
-        document.querySelectorAll('input, textarea, select').forEach(function (el) {
-          if (el.type === 'hidden') return;
-          var labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest('label')
-                         || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-          if (!labelled) bad.push(el.outerHTML);
-        });
-        return bad;""")
-
-
-def overflows(driver):
-    return driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
 
 
 # -- login and sessions ----------------------------------------------------------------------

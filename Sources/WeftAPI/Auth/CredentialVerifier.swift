@@ -4,7 +4,8 @@ import Synchronization
 import WeftStore
 
 /// Checks API credentials: HTTP Basic against the stored PBKDF2 hash, and `api-token`
-/// tokens against their stored SHA-256.
+/// tokens against their stored SHA-256; and the web UI's admin password at login, under
+/// the same failed-login throttle.
 ///
 /// The slow hash runs once per distinct credential: a verified Basic credential is
 /// remembered under an HMAC of the presented secret (keyed by a per-process random key,
@@ -64,6 +65,17 @@ public final class CredentialVerifier: Sendable {
             cache.insert(key)
         }
         return .allowed(principal: username)
+    }
+
+    /// Checks the web UI (admin) account's password at login. Failures count in the same
+    /// per-address table as the API's, so both share one throttle.
+    public func verifyAdmin(username: String, password: String, from ip: String) -> Outcome {
+        if isThrottled(ip) { return .throttled }
+        guard let account = try? store.account(role: .ui), account.username == username, account.hash.verify(password) else {
+            recordFailure(ip)
+            return .denied
+        }
+        return .allowed(principal: "ui:\(account.username)")
     }
 
     /// Checks an `api-token` header; extends refreshing tokens and records last use.

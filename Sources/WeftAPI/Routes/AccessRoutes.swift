@@ -81,6 +81,11 @@ struct AccessRoutes {
                 try Store.set(.adminUI, ui, in: db)
             }
             controller.verifier.invalidate()
+            // As a password change in the web UI does: end the UI's sessions (here all of them,
+            // the API has none of its own), also when the UI was renamed or switched off.
+            if password != nil || username != current?.username || !ui.enabled {
+                controller.ui?.sessions.endAll(except: nil)
+            }
             return Reply.ok(["enabled": .bool(ui.enabled), "username": .string(username)])
         }
     }

@@ -5,11 +5,8 @@ import WeftSNMP
 
 /// Samples every interface's byte counters from /proc/net/dev (of the daemon's own network
 /// namespace) every `interval`, keeping the last `capacity` samples per interface, so the
-/// dashboard can draw traffic charts.
-///
-/// It is a `Service` so it can join the daemon's `ServiceGroup`; until it is added there,
-/// the UI starts it on first use (`startIfNeeded`) and it runs until the process ends.
-final class TrafficSampler: Service, Sendable {
+/// dashboard can draw traffic charts. A `Service` in the daemon's `ServiceGroup`.
+public final class TrafficSampler: Service, Sendable {
     struct Sample: Sendable, Equatable {
         var at: Double
         var rxBytes: UInt64
@@ -28,7 +25,6 @@ final class TrafficSampler: Service, Sendable {
     let capacity: Int
     let path: String
     private let rings = Mutex<[String: [Sample]]>([:])
-    private let started = Mutex(false)
 
     init(interval: Duration = .seconds(5), capacity: Int = 60, path: String = "/proc/net/dev") {
         self.interval = interval
@@ -36,23 +32,13 @@ final class TrafficSampler: Service, Sendable {
         self.path = path
     }
 
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            sample()
-            try? await Task.sleep(for: interval)
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                self.sample()
+                try? await Task.sleep(for: self.interval)
+            }
         }
-    }
-
-    /// Starts sampling in the background once (the UI calls this on each dashboard view).
-    func startIfNeeded() {
-        let first = started.withLock { running in
-            defer { running = true }
-            return !running
-        }
-        guard first else { return }
-        sample()
-        // Lives as long as the process; see the type's note on joining the ServiceGroup.
-        Task.detached { [self] in try? await run() }
     }
 
     /// Reads the counters once and appends one sample per interface.

@@ -5,6 +5,7 @@ enum UIAssets {
 :root { --fg: #1b1f24; --muted: #5a6470; --bg: #f6f7f9; --card: #fff; --line: #d5dae0;
   --accent: #0b5cad; --ok: #1a7f37; --err: #b42318; --warn: #9a6700; --rx: #0b5cad; --tx: #c2410c; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
@@ -72,6 +73,24 @@ ul.diff li { padding: .15rem .4rem; overflow-wrap: anywhere; }
 ul.diff li.added { background: #e6ffec; }
 ul.diff li.removed { background: #ffebe9; }
 #check-result { min-height: 1.5rem; }
+select, input[type=number], input[type=file] { font: inherit; padding: .4rem .5rem; border: 1px solid #9aa4b0; border-radius: 6px; background: #fff; max-width: 100%; }
+select { width: 100%; max-width: 32rem; }
+input[type=number] { width: 10rem; }
+input.secret { font-family: ui-monospace, "DejaVu Sans Mono", monospace; max-width: 100%; }
+textarea.short { min-height: 6rem; }
+label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
+.hint { margin: .15rem 0 0; color: var(--muted); font-size: .85rem; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: .75rem 0; padding: .25rem .75rem .75rem; min-width: 0; }
+legend { font-weight: 600; padding: 0 .25rem; }
+form.inline { display: inline; }
+details > summary { cursor: pointer; color: var(--accent); margin: .5rem 0; }
+code.hash, td code { overflow-wrap: anywhere; }
+.progress-row { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; margin: .5rem 0; }
+progress { width: 100%; max-width: 24rem; height: 1.1rem; }
+ul.inline-list { display: flex; flex-wrap: wrap; gap: .25rem .75rem; list-style: none; padding: 0; }
+section.review { border-top: 1px solid var(--line); margin-top: 1rem; padding-top: .5rem; }
+section.review h4, section.review h5 { margin: .75rem 0 .25rem; }
+h3 { font-size: 1.05rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media (max-width: 600px) {
   main { padding: .6rem; }
@@ -171,16 +190,117 @@ ul.diff li.removed { background: #ffebe9; }
     });
   }
 
+  // Live fragments (IPsec status): the server renders the HTML; this swaps it in, but
+  // not while the user is filling a form, only when it changed, and without letting the
+  // box shrink (so what is below it does not jump under the pointer).
+  function setupRefresh(box) {
+    var every = Number(box.getAttribute("data-interval") || "5000");
+    var last = null;
+    setInterval(function () {
+      var active = document.activeElement;
+      if (active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) return;
+      fetch(box.getAttribute("data-refresh"), { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+        if (r.redirected || !r.ok) { box.setAttribute("data-stale", "true"); return null; }
+        return r.text();
+      }).then(function (html) {
+        if (html === null || html === undefined) return;
+        box.setAttribute("data-refreshed", String(Date.now()));
+        if (html === last) return;
+        last = html;
+        box.style.minHeight = box.offsetHeight + "px";
+        box.innerHTML = html;
+      }).catch(function () { box.setAttribute("data-stale", "true"); });
+    }, every);
+  }
+
+  // Snapshot restore, step 1: send the raw file with a progress bar; the answer is the
+  // server's review of it (what it holds, the differences, the "Restore and restart" form).
+  function setupUpload(form) {
+    var input = form.querySelector("input[type=file]");
+    var bar = document.getElementById("upload-progress");
+    var status = document.getElementById("upload-status");
+    var review = document.getElementById("restore-review");
+    var csrf = form.querySelector("input[name=csrf]").value;
+    function show(state, text, percent) {
+      status.setAttribute("data-state", state);
+      status.textContent = text;
+      if (percent !== undefined) { bar.value = percent; bar.setAttribute("data-percent", String(percent)); }
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var file = input.files && input.files[0];
+      if (!file) { show("error", "Choose a snapshot file first."); input.focus(); return; }
+      review.innerHTML = "";
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action"));
+      xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) {
+          var percent = Math.floor(e.loaded * 100 / e.total);
+          show("uploading", "Uploading: " + percent + "%", percent);
+        }
+      };
+      xhr.upload.onload = function () { show("checking", "Uploaded 100%; checking the file…", 100); };
+      xhr.onerror = function () { show("error", "The upload failed (connection lost?); nothing was changed."); };
+      xhr.onload = function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+        if (xhr.status === 200 && answer && answer.ok) {
+          show("checked", "Uploaded 100%: checked. Review it below; nothing changes until you restore it.", 100);
+          review.innerHTML = answer.html;
+          var heading = document.getElementById("review-title");
+          if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+        } else {
+          show("error", (answer && answer.message) || ("The upload was refused (HTTP " + xhr.status + "); nothing was changed."));
+        }
+      };
+      show("uploading", "Uploading: 0%", 0);
+      xhr.send(file);
+    });
+  }
+
+  // After a restart request: poll until the daemon answers with another boot id.
+  function waitForRestart(box) {
+    var before = box.getAttribute("data-boot");
+    var message = document.getElementById("restart-message");
+    var started = Date.now();
+    var timer = setInterval(function () {
+      fetch("/ui/ping", { cache: "no-store" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (answer) {
+        if (answer && answer.boot && answer.boot !== before) {
+          clearInterval(timer);
+          box.setAttribute("data-state", "back");
+          message.textContent = "The controller is back (after " + Math.round((Date.now() - started) / 1000) + " s). Log in again to continue.";
+          var progress = document.getElementById("restart-progress");
+          if (progress) progress.hidden = true;
+          var link = document.getElementById("restart-login");
+          link.hidden = false;
+          link.focus();
+        } else if (!answer || answer.boot === before) {
+          box.setAttribute("data-state", answer ? "waiting" : "down");
+        }
+      }).catch(function () { box.setAttribute("data-state", "down"); });
+    }, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.getElementById("traffic")) setInterval(refreshTraffic, 5000);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-refresh]"), setupRefresh);
     Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), setupTable);
     var editor = document.getElementById("firewall-editor");
     if (editor) setupFirewall(editor);
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-      });
-    });
+    var upload = document.querySelector("form[data-upload]");
+    if (upload) setupUpload(upload);
+    var restart = document.getElementById("restart-wait");
+    if (restart) waitForRestart(restart);
+  });
+  // Forms that ask first (also those inserted later, like the snapshot review's).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
   });
 })();
 """#

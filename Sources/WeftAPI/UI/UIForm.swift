@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import WeftModel
 
 /// An `application/x-www-form-urlencoded` body (what the UI's forms post).
 struct UIForm: Sendable {
@@ -55,5 +56,32 @@ struct UIForm: Sendable {
         var request = request
         var buffer = try await request.collectBody(upTo: maxBodySize)
         return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}
+
+extension UIForm {
+    /// The named fields as the JSON body the API would receive, for the API's own
+    /// validators (`RequestFields`, then `IpsecInput.apply`, `RoutingRoutes.apply`, …), so
+    /// the UI refuses exactly what the API refuses, with the same messages. An empty text
+    /// field counts as absent unless it is `required` (then the API's message about it shows);
+    /// `integers` and `booleans` (checkboxes: "true"/"false") are sent as JSON numbers and booleans.
+    func requestFields(_ names: [String], required: Set<String> = [], integers: Set<String> = [], booleans: Set<String> = [],
+                       endpoint: String) -> RequestFields {
+        var object = JSONObject()
+        for name in names {
+            guard let value = fields[name] else {
+                if required.contains(name) { object[name] = .string("") }
+                continue
+            }
+            if value.isEmpty && !required.contains(name) { continue }
+            if booleans.contains(name), value == "true" || value == "false" {
+                object[name] = .bool(value == "true")
+            } else if integers.contains(name), let number = Int(value.trimmingCharacters(in: .whitespaces)) {
+                object[name] = .int(number)
+            } else {
+                object[name] = .string(value)
+            }
+        }
+        return RequestFields(object: object, endpoint: endpoint)
     }
 }

@@ -32,7 +32,9 @@ enum UIPage {
     }
 
     static let navigation: [(path: String, title: String)] = [
-        ("/ui/", "Dashboard"), ("/ui/clientpacks", "Clientpacks"), ("/ui/firewall", "Firewall"), ("/ui/account", "Passwords"),
+        ("/ui/", "Dashboard"), ("/ui/clientpacks", "Clientpacks"), ("/ui/firewall", "Firewall"), ("/ui/ipsec", "IPsec"),
+        ("/ui/routes", "Routes"), ("/ui/peering", "Peering"), ("/ui/snapshots", "Snapshots"), ("/ui/admin", "Admin"),
+        ("/ui/audit", "Audit log"), ("/ui/account", "Passwords"),
     ]
 
     /// A full page: header with navigation and logout (when signed in), then `body`.
@@ -84,6 +86,60 @@ enum UIPage {
 
     static func csrfField(_ session: UISession) -> String {
         "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(session.csrf))\">"
+    }
+
+    /// A form that is one button: POST to `action` with the CSRF token and `fields`.
+    /// `confirm` asks first (app.js); `label` names the target for screen readers.
+    static func button(_ action: String, _ text: String, session: UISession, fields: [(String, String)] = [],
+                       style: String = "secondary", label: String? = nil, confirm: String? = nil) -> String {
+        var html = "<form class=\"inline\" method=\"post\" action=\"\(escape(action))\""
+        if let confirm { html += " data-confirm=\"\(escape(confirm))\"" }
+        html += ">" + csrfField(session)
+        for (name, value) in fields { html += "<input type=\"hidden\" name=\"\(escape(name))\" value=\"\(escape(value))\">" }
+        html += "<button type=\"submit\" class=\"\(style)\""
+        if let label { html += " aria-label=\"\(escape(label))\"" }
+        return html + ">\(escape(text))</button></form>"
+    }
+
+    /// A labelled text input (`value` kept after a refused submit).
+    static func field(_ id: String, _ name: String, _ label: String, value: String? = nil, type: String = "text",
+                      hint: String? = nil, required: Bool = false, extra: String = "") -> String {
+        var html = "<label for=\"\(id)\">\(escape(label))</label>"
+        html += "<input type=\"\(type)\" id=\"\(id)\" name=\"\(name)\""
+        if let value, !value.isEmpty { html += " value=\"\(escape(value))\"" }
+        if required { html += " required" }
+        if hint != nil { html += " aria-describedby=\"\(id)-hint\"" }
+        html += " \(extra)>"
+        if let hint { html += "<p class=\"hint\" id=\"\(id)-hint\">\(escape(hint))</p>" }
+        return html
+    }
+
+    /// A JSON value as table text (strings bare, numbers and booleans spelled out).
+    static func jsonText(_ value: JSONValue?) -> String {
+        switch value {
+        case .string(let text)?: text
+        case .int(let number)?: String(number)
+        case .double(let number)?: String(number)
+        case .bool(let flag)?: flag ? "yes" : "no"
+        case nil, .null?: ""
+        case let other?: String(decoding: JSONWriter.bytes(other), as: UTF8.self)
+        }
+    }
+
+    /// The page shown while the controller restarts: app.js polls `/ui/ping` until the
+    /// process answers with another boot id, then offers the login page (sessions live in
+    /// memory, so everyone logs in again).
+    static func restarting(_ what: String, boot: String) -> String {
+        """
+        <h1>Restarting</h1>
+        <section class="card" aria-labelledby="restart-title"><h2 id="restart-title">\(escape(what))</h2>
+        <div id="restart-wait" data-boot="\(escape(boot))" data-state="waiting" role="status" aria-live="polite">
+        <p id="restart-message">The controller is restarting; this page checks every second until it answers again (usually 5 to 20 seconds).</p>
+        <progress id="restart-progress" aria-label="Waiting for the controller"></progress>
+        </div>
+        <p><a id="restart-login" class="button" href="/ui/login" hidden>Log in again</a></p>
+        </section>
+        """
     }
 
     // MARK: - Responses

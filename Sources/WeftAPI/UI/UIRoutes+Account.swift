@@ -9,9 +9,8 @@ extension UIRoutes {
             accountPage(call.session, flash: call.request.query("done").map { .ok($0 == "api" ? "The API password is changed." : "The admin password is changed; other sessions were logged out.") })
         }
         action(router, "ui/account/admin-password") { call in
-            guard let account = try controller.store.account(role: .ui), account.hash.verify(call.form["current"] ?? "") else {
-                return accountPage(call.session, flash: .error("The current admin password is wrong; nothing was changed."), status: .badRequest)
-            }
+            if let refusal = checkCurrentPassword(call) { return refusal }
+            guard let account = try controller.store.account(role: .ui) else { throw APIError.notFound("No admin account") }
             let password: String
             do { password = try newPassword(call.form, field: "admin") } catch let error as APIError {
                 return accountPage(call.session, flash: .error(error.message), status: .badRequest)
@@ -25,9 +24,7 @@ extension UIRoutes {
             return UIPage.redirect("/ui/account?done=admin")
         }
         action(router, "ui/account/api-password") { call in
-            guard try controller.store.account(role: .ui)?.hash.verify(call.form["current"] ?? "") == true else {
-                return accountPage(call.session, flash: .error("The current admin password is wrong; nothing was changed."), status: .badRequest)
-            }
+            if let refusal = checkCurrentPassword(call) { return refusal }
             let password: String
             do { password = try newPassword(call.form, field: "API") } catch let error as APIError {
                 return accountPage(call.session, flash: .error(error.message), status: .badRequest)
@@ -38,6 +35,19 @@ extension UIRoutes {
             }
             controller.verifier.invalidate()
             return UIPage.redirect("/ui/account?done=api")
+        }
+    }
+
+    /// The current admin password, checked under the shared failed-login throttle; a page
+    /// saying why when it is refused.
+    func checkCurrentPassword(_ call: UICall) -> Response? {
+        switch controller.verifier.verifyAdmin(username: call.session.user, password: call.form["current"] ?? "", from: call.context.remoteIP) {
+        case .allowed: return nil
+        case .denied:
+            return accountPage(call.session, flash: .error("The current admin password is wrong; nothing was changed."), status: .badRequest)
+        case .throttled:
+            return accountPage(call.session, flash: .error("Too many failed password checks; wait a minute and try again. Nothing was changed."),
+                               status: .tooManyRequests)
         }
     }
 

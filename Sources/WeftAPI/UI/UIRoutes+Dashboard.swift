@@ -8,12 +8,10 @@ import WeftStore
 extension UIRoutes {
     func registerDashboard(_ router: Router<WeftRequestContext>) {
         page(router, "ui") { call in
-            state.sampler.startIfNeeded()
-            return UIPage.html(UIPage.frame(title: "Dashboard", body: dashboard(), session: call.session, current: "/ui/"))
+            UIPage.html(UIPage.frame(title: "Dashboard", body: dashboard(), session: call.session, current: "/ui/"))
         }
         page(router, "ui/fragments/traffic") { _ in
-            state.sampler.startIfNeeded()
-            return UIPage.html(TrafficChart.fragment(state.sampler.series(), interval: Int(state.sampler.interval.components.seconds)))
+            UIPage.html(TrafficChart.fragment(state.sampler.series(), interval: Int(state.sampler.interval.components.seconds)))
         }
     }
 

@@ -2,17 +2,23 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import WeftModel
 import WeftStore
 
-/// The shared state of the web UI: sessions, the login throttle and the traffic sampler.
-final class UIState: Sendable {
+/// The shared state of the web UI: sessions, snapshot uploads awaiting confirmation, and
+/// the traffic sampler. The daemon makes one at start (`Controller.attach(ui:)`) and runs
+/// its sampler in the `ServiceGroup`; failed logins count in `CredentialVerifier`'s
+/// throttle, shared with the API.
+public final class UIState: Sendable {
     let sessions: UISessions
-    let throttle: UILoginThrottle
-    let sampler: TrafficSampler
+    let uploads = UISnapshotUploads()
+    /// Samples interface counters for the dashboard's charts (a `Service`).
+    public let sampler: TrafficSampler
+    /// Identifies this run of the process: the "restarting" page polls `/ui/ping` until it changes.
+    let boot = UISessions.randomToken()
 
-    init(loginFailureLimit: Int, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         sessions = UISessions(environment: environment)
-        throttle = UILoginThrottle(limit: loginFailureLimit)
         sampler = TrafficSampler()
     }
 }
@@ -39,7 +45,14 @@ struct UIRoutes: Sendable {
     init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState? = nil) {
         self.controller = controller
         self.firewall = firewall ?? FirewallRoutes(controller: controller)
-        self.state = state ?? UIState(loginFailureLimit: controller.options.loginFailureLimit)
+        if let state = state ?? controller.ui {
+            self.state = state
+        } else {
+            // No daemon wiring (tests): make the state and attach it, so API password changes reach the sessions.
+            let made = UIState()
+            controller.attach(ui: made)
+            self.state = made
+        }
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
@@ -63,10 +76,17 @@ struct UIRoutes: Sendable {
             state.sessions.end(cookie)
             return UIPage.redirect("/ui/login?out=1", cookies: [UIPage.clearCookie(UISessions.cookieName)])
         }
+        // Unauthenticated on purpose: only this run's random id, for the "restarting" page's polling.
+        router.get("ui/ping") { _, _ in Self.json(["boot": state.boot]) }
         registerDashboard(router)
         registerAccount(router)
         registerClientpacks(router)
         registerFirewall(router)
+        registerIpsec(router)
+        registerRouting(router)
+        registerPeering(router)
+        registerSnapshots(router)
+        registerAdmin(router)
     }
 
     // MARK: - Authenticated routes
@@ -120,10 +140,64 @@ struct UIRoutes: Sendable {
             return try await handler(UICall(request: request, context: context, session: session, cookie: cookie ?? "", form: form))
         } catch let error as APIError {
             return UIPage.errorPage(error.status, title: error.status.reasonPhrase, message: "\(error.message) — nothing was changed.", session: session)
+        } catch let error as ValidationError {
+            let refusal = APIError.from(error)
+            return UIPage.errorPage(refusal.status, title: refusal.status.reasonPhrase, message: "\(refusal.message) — nothing was changed.", session: session)
         } catch {
             controller.logger.error("ui request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
             return UIPage.errorPage(.internalServerError, title: "Internal error", message: "\(error)", session: session)
         }
+    }
+
+    /// A raw upload from the page's script (`XMLHttpRequest`): needs a live session and the
+    /// session's CSRF token in the `X-CSRF-Token` header, checked before the body is read;
+    /// answers JSON (`ok`, `message`, …).
+    func upload(_ router: Router<WeftRequestContext>, _ path: RouterPath, limit: Int,
+                _ handler: @escaping @Sendable (UICall, [UInt8]) async throws -> Response) {
+        router.post(path) { request, context in
+            let cookie = request.cookies[UISessions.cookieName]?.value
+            guard case .valid(let session) = state.sessions.lookup(cookie) else {
+                return Self.json(["ok": false, "message": "Your session expired; log in again. Nothing was changed."], status: .unauthorized)
+            }
+            guard let presented = request.headers[Self.csrfHeader], UISessions.same(presented, session.csrf) else {
+                controller.logger.notice("ui: upload without a valid CSRF token refused",
+                                         metadata: ["http.path": "\(request.uri.path)", "client": "\(context.remoteIP)"])
+                return Self.json(["ok": false, "message": "Missing or invalid CSRF token; nothing was changed"], status: .forbidden)
+            }
+            var request = request
+            let bytes: [UInt8]
+            do {
+                var buffer = try await request.collectBody(upTo: limit)
+                bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch {
+                return Self.json(["ok": false, "message": "The file is larger than \(limit >> 20) MiB; nothing was changed."], status: .contentTooLarge)
+            }
+            var context = context
+            context.principal = "ui:\(session.user)"
+            do {
+                return try await handler(UICall(request: request, context: context, session: session, cookie: cookie ?? "", form: UIForm()), bytes)
+            } catch let error as APIError {
+                return Self.json(["ok": false, "message": "\(error.message) — nothing was changed."], status: error.status)
+            }
+        }
+    }
+
+    /// The flash after a redirect: `?done=CODE&id=X` picks one of the page's fixed messages
+    /// (so a crafted link cannot make the UI say arbitrary things); `X` may only be an id or
+    /// a snapshot-like name.
+    func doneFlash(_ call: UICall, _ messages: [String: @Sendable (String) -> String]) -> UIPage.Flash? {
+        guard let code = call.request.query("done"), let message = messages[code] else { return nil }
+        let id = call.request.query("id") ?? ""
+        guard id.count <= 128, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else { return nil }
+        return .ok(message(id))
+    }
+
+    /// The API's refusal for an error: an `APIError`, or a model `ValidationError` mapped as
+    /// the API's error middleware maps it; nil for anything else (a real failure).
+    static func refusal(_ error: any Error) -> APIError? {
+        if let error = error as? APIError { return error }
+        if let error = error as? ValidationError { return .from(error) }
+        return nil
     }
 
     func csrfRefused(_ session: UISession?) -> Response {
@@ -178,17 +252,18 @@ struct UIRoutes: Sendable {
             return try await loginPage(request, context, message: .error("The web UI is disabled (PUT /api/admin_ui {\"enabled\": true} turns it on)."),
                                        status: .forbidden, username: username)
         }
-        if state.throttle.isThrottled(context.remoteIP) {
+        switch controller.verifier.verifyAdmin(username: username, password: password, from: context.remoteIP) {
+        case .throttled:
             return try await loginPage(request, context, message: .error("Too many failed logins; wait a minute and try again."),
                                        status: .tooManyRequests, username: username)
-        }
-        guard let account = try controller.store.account(role: .ui), account.username == username, account.hash.verify(password) else {
-            state.throttle.recordFailure(context.remoteIP)
+        case .denied:
             controller.logger.notice("ui: failed login", metadata: ["client": "\(context.remoteIP)", "user": "\(username)"])
             return try await loginPage(request, context, message: .error("Wrong user name or password."), status: .unauthorized, username: username)
+        case .allowed:
+            break
         }
-        let cookie = state.sessions.create(user: account.username)
-        controller.logger.info("ui: login", metadata: ["client": "\(context.remoteIP)", "user": "\(account.username)"])
+        let cookie = state.sessions.create(user: username)
+        controller.logger.info("ui: login", metadata: ["client": "\(context.remoteIP)", "user": "\(username)"])
         return UIPage.redirect("/ui/", cookies: [UIPage.cookie(UISessions.cookieName, cookie), UIPage.clearCookie(UISessions.loginCookieName)])
     }
 }

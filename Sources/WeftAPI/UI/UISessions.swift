@@ -107,31 +107,3 @@ final class UISessions: Sendable {
         return difference == 0
     }
 }
-
-/// Failed UI logins per client address per minute (the same limit as the API's); the
-/// admin account is not the API account, so `CredentialVerifier` cannot check it.
-final class UILoginThrottle: Sendable {
-    private let failures = Mutex<[String: (count: Int, since: Int)]>([:])
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    func isThrottled(_ ip: String, now: Int = Store.now()) -> Bool {
-        failures.withLock { table in
-            guard let entry = table[ip] else { return false }
-            if now - entry.since >= 60 { table[ip] = nil; return false }
-            return entry.count >= limit
-        }
-    }
-
-    func recordFailure(_ ip: String, now: Int = Store.now()) {
-        failures.withLock { table in
-            if table.count > 4096 { table.removeAll() }
-            if let entry = table[ip], now - entry.since < 60 {
-                table[ip] = (entry.count + 1, entry.since)
-            } else {
-                table[ip] = (1, now)
-            }
-        }
-    }
-}
