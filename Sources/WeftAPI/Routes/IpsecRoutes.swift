@@ -22,6 +22,55 @@ struct IpsecRoutes {
         }
     }
 
+    /// `POST /api/ipsec/endpoints` (also the web UI's form): validated fields → a stored
+    /// endpoint; a route-based endpoint gets its one tunnel.
+    func createEndpoint(_ body: RequestFields, _ context: WeftRequestContext) throws -> IpsecEndpoint {
+        var endpoint = IpsecEndpoint(id: 0, name: "", address: "", psk: "")
+        try IpsecInput.apply(body, to: &endpoint, creating: true)
+        return try change(context, "ipsec.endpoint.create", detail: endpoint.name) { config -> IpsecEndpoint in
+            endpoint.id = config.nextEndpointID
+            try IpsecInput.check(endpoint, among: config)
+            if endpoint.vpnType == .vti {
+                // A route-based endpoint carries everything its routes send it: one tunnel with its selectors.
+                endpoint.tunnels = [IpsecTunnel(id: config.nextTunnelID, localSubnet: endpoint.routeBasedLocal,
+                                                remoteSubnet: endpoint.routeBasedRemote, description: "route-based")]
+                config.nextTunnelID += 1
+            }
+            config.nextEndpointID += 1
+            config.endpoints.append(endpoint)
+            return endpoint
+        }
+    }
+
+    /// `DELETE /api/ipsec/endpoints/{endpoint_id}`: refused while a route goes through one of its tunnels.
+    func deleteEndpoint(_ context: WeftRequestContext) throws {
+        let routes = controller.snapshot.routes.routes
+        try change(context, "ipsec.endpoint.delete", detail: context.parameters.get("endpoint_id") ?? "") { config in
+            let index = try Self.endpointIndex(context, in: config)
+            let tunnels = Set(config.endpoints[index].tunnels.map(\.id))
+            if let route = routes.first(where: { $0.tunnel.map(tunnels.contains) ?? false }) {
+                throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through this endpoint's tunnel \(route.tunnel!); delete the route first")
+            }
+            config.endpoints.remove(at: index)
+        }
+    }
+
+    /// `POST …/tunnels` and `…/traffic_pairs` on a policy endpoint; returns the endpoint.
+    func addTunnel(_ candidate: IpsecTunnel, kind: String, _ context: WeftRequestContext) throws -> IpsecEndpoint {
+        var tunnel = candidate
+        return try change(context, "ipsec.\(kind).create", detail: "\(tunnel.localSubnet) ↔ \(tunnel.remoteSubnet)") { config -> IpsecEndpoint in
+            let index = try Self.endpointIndex(context, in: config)
+            guard config.endpoints[index].vpnType == .policy else {
+                throw APIError.argument("Endpoint \(config.endpoints[index].id) is route-based (vti): it has one tunnel; send traffic into it with routes")
+            }
+            tunnel.id = config.nextTunnelID
+            try IpsecInput.check(tunnel, in: config.endpoints[index])
+            config.nextTunnelID += 1
+            config.endpoints[index].tunnels.append(tunnel)
+            return config.endpoints[index]
+        }
+    }
+
     static func endpointIndex(_ context: WeftRequestContext, in config: IpsecConfig) throws -> Int {
         guard let id = Int(context.parameters.get("endpoint_id") ?? ""), let index = config.endpointIndex(id) else {
             throw APIError.notFound("No IPsec endpoint \(context.parameters.get("endpoint_id") ?? "")")
@@ -57,21 +106,7 @@ struct IpsecRoutes {
 
         api.post("ipsec/endpoints") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints", known: IpsecInput.endpointFields)
-            var endpoint = IpsecEndpoint(id: 0, name: "", address: "", psk: "")
-            try IpsecInput.apply(body, to: &endpoint, creating: true)
-            let created = try change(context, "ipsec.endpoint.create", detail: endpoint.name) { config -> IpsecEndpoint in
-                endpoint.id = config.nextEndpointID
-                try IpsecInput.check(endpoint, among: config)
-                if endpoint.vpnType == .vti {
-                    // A route-based endpoint carries everything its routes send it: one tunnel with its selectors.
-                    endpoint.tunnels = [IpsecTunnel(id: config.nextTunnelID, localSubnet: endpoint.routeBasedLocal,
-                                                    remoteSubnet: endpoint.routeBasedRemote, description: "route-based")]
-                    config.nextTunnelID += 1
-                }
-                config.nextEndpointID += 1
-                config.endpoints.append(endpoint)
-                return endpoint
-            }
+            let created = try createEndpoint(body, context)
             return Reply.ok(Self.endpoint(created))
         }
         api.get("ipsec/endpoints/:endpoint_id") { _, context in
@@ -100,14 +135,7 @@ struct IpsecRoutes {
             return Reply.ok(Self.endpoint(updated))
         }
         api.delete("ipsec/endpoints/:endpoint_id") { _, context in
-            try change(context, "ipsec.endpoint.delete", detail: context.parameters.get("endpoint_id") ?? "") { config in
-                let index = try Self.endpointIndex(context, in: config)
-                let tunnels = Set(config.endpoints[index].tunnels.map(\.id))
-                if let route = controller.snapshot.routes.routes.first(where: { $0.tunnel.map(tunnels.contains) ?? false }) {
-                    throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through this endpoint's tunnel \(route.tunnel!); delete the route first")
-                }
-                config.endpoints.remove(at: index)
-            }
+            try deleteEndpoint(context)
             return Reply.ok(Self.system(controller))
         }
 
@@ -133,17 +161,7 @@ struct IpsecRoutes {
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints/{endpoint_id}/\(kind)", known: IpsecInput.tunnelFields)
             var tunnel = IpsecTunnel(id: 0, localSubnet: "", remoteSubnet: "", trafficPair: trafficPair)
             try IpsecInput.apply(body, to: &tunnel, creating: true, overlay: controller.snapshot.topology?.subnet)
-            let endpoint = try change(context, "ipsec.\(kind).create", detail: "\(tunnel.localSubnet) ↔ \(tunnel.remoteSubnet)") { config -> IpsecEndpoint in
-                let index = try Self.endpointIndex(context, in: config)
-                guard config.endpoints[index].vpnType == .policy else {
-                    throw APIError.argument("Endpoint \(config.endpoints[index].id) is route-based (vti): it has one tunnel; send traffic into it with routes")
-                }
-                tunnel.id = config.nextTunnelID
-                try IpsecInput.check(tunnel, in: config.endpoints[index])
-                config.nextTunnelID += 1
-                config.endpoints[index].tunnels.append(tunnel)
-                return config.endpoints[index]
-            }
+            let endpoint = try addTunnel(tunnel, kind: kind, context)
             return Reply.ok(Self.endpoint(endpoint))
         }
         api.put("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { request, context in

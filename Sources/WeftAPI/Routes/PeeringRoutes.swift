@@ -16,20 +16,7 @@ struct PeeringRoutes {
         api.post("peering/peers") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/peering/peers",
                                                      known: ["force", "id", "name", "overlay_mtu"])
-            let state = controller.snapshot
-            guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
-            guard let id = try body.int("id", required: true), (1...topology.managers.count).contains(id) else {
-                throw APIError.argument("Field \"id\": the peer id must be between 1 and \(topology.managers.count)")
-            }
-            guard id != state.peering.id else { throw APIError.argument("Field \"id\": \(id) is this controller's own peer id") }
-            var peer = PeeringPeer(id: id, name: "")
-            try Self.apply(body, to: &peer, creating: true)
-            try controller.commit(context.principal, "peering.peer.create", detail: "\(id) \(peer.name)") { db in
-                var peers = try Store.get(.peeringPeers, in: db) ?? PeeringPeers()
-                if let index = peers.peers.firstIndex(where: { $0.id == id }) { peers.peers[index] = peer } else { peers.peers.append(peer) }
-                peers.peers.sort { $0.id < $1.id }
-                try Store.set(.peeringPeers, peers, in: db)
-            }
+            try Self.addPeer(body, controller: controller, principal: context.principal)
             return Reply.ok(await Self.status(controller))
         }
         api.put("peering/peers/:peer_id") { request, context in
@@ -75,6 +62,26 @@ struct PeeringRoutes {
             }
             return Reply.ok(await Self.status(controller))
         }
+    }
+
+    /// `POST /api/peering/peers` (also the web UI's form): adds or replaces one peer.
+    @discardableResult
+    static func addPeer(_ body: RequestFields, controller: Controller, principal: String?) throws -> Int {
+        let state = controller.snapshot
+        guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
+        guard let id = try body.int("id", required: true), (1...topology.managers.count).contains(id) else {
+            throw APIError.argument("Field \"id\": the peer id must be between 1 and \(topology.managers.count)")
+        }
+        guard id != state.peering.id else { throw APIError.argument("Field \"id\": \(id) is this controller's own peer id") }
+        var peer = PeeringPeer(id: id, name: "")
+        try apply(body, to: &peer, creating: true)
+        try controller.commit(principal, "peering.peer.create", detail: "\(id) \(peer.name)") { db in
+            var peers = try Store.get(.peeringPeers, in: db) ?? PeeringPeers()
+            if let index = peers.peers.firstIndex(where: { $0.id == id }) { peers.peers[index] = peer } else { peers.peers.append(peer) }
+            peers.peers.sort { $0.id < $1.id }
+            try Store.set(.peeringPeers, peers, in: db)
+        }
+        return id
     }
 
     static func apply(_ body: RequestFields, to peer: inout PeeringPeer, creating: Bool) throws {

@@ -40,21 +40,7 @@ extension UIRoutes {
                 required: ["name", "ipaddress", "secret"], integers: ["ike_version"], booleans: ["nat_t_enabled", "pfs"],
                 endpoint: "POST /api/ipsec/endpoints")
             do {
-                // As POST /api/ipsec/endpoints does.
-                var endpoint = IpsecEndpoint(id: 0, name: "", address: "", psk: "")
-                try IpsecInput.apply(body, to: &endpoint, creating: true)
-                let created = try ipsecRoutes.change(call.context, "ipsec.endpoint.create", detail: endpoint.name) { config -> IpsecEndpoint in
-                    endpoint.id = config.nextEndpointID
-                    try IpsecInput.check(endpoint, among: config)
-                    if endpoint.vpnType == .vti {
-                        endpoint.tunnels = [IpsecTunnel(id: config.nextTunnelID, localSubnet: endpoint.routeBasedLocal,
-                                                        remoteSubnet: endpoint.routeBasedRemote, description: "route-based")]
-                        config.nextTunnelID += 1
-                    }
-                    config.nextEndpointID += 1
-                    config.endpoints.append(endpoint)
-                    return endpoint
-                }
+                let created = try ipsecRoutes.createEndpoint(body, call.context)
                 return UIPage.redirect("/ui/ipsec?done=endpoint-created&id=\(created.id)#endpoint-\(created.id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
@@ -63,16 +49,7 @@ extension UIRoutes {
         }
         action(router, "ui/ipsec/endpoints/:endpoint_id/delete") { call in
             do {
-                // As DELETE /api/ipsec/endpoints/{endpoint_id} does.
-                let routes = controller.snapshot.routes.routes
-                try ipsecRoutes.change(call.context, "ipsec.endpoint.delete", detail: call.context.parameters.get("endpoint_id") ?? "") { config in
-                    let index = try IpsecRoutes.endpointIndex(call.context, in: config)
-                    let tunnels = Set(config.endpoints[index].tunnels.map(\.id))
-                    if let route = routes.first(where: { $0.tunnel.map(tunnels.contains) ?? false }) {
-                        throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through this endpoint's tunnel \(route.tunnel!); delete the route first")
-                    }
-                    config.endpoints.remove(at: index)
-                }
+                try ipsecRoutes.deleteEndpoint(call.context)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return ipsecPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
@@ -87,17 +64,8 @@ extension UIRoutes {
                 // As POST /api/ipsec/endpoints/{endpoint_id}/tunnels does.
                 var tunnel = IpsecTunnel(id: 0, localSubnet: "", remoteSubnet: "")
                 try IpsecInput.apply(body, to: &tunnel, creating: true, overlay: controller.snapshot.topology?.subnet)
-                let id = try ipsecRoutes.change(call.context, "ipsec.tunnels.create", detail: "\(tunnel.localSubnet) ↔ \(tunnel.remoteSubnet)") { config -> Int in
-                    let index = try IpsecRoutes.endpointIndex(call.context, in: config)
-                    guard config.endpoints[index].vpnType == .policy else {
-                        throw APIError.argument("Endpoint \(config.endpoints[index].id) is route-based (vti): it has one tunnel; send traffic into it with routes")
-                    }
-                    tunnel.id = config.nextTunnelID
-                    try IpsecInput.check(tunnel, in: config.endpoints[index])
-                    config.nextTunnelID += 1
-                    config.endpoints[index].tunnels.append(tunnel)
-                    return tunnel.id
-                }
+                let endpoint = try ipsecRoutes.addTunnel(tunnel, kind: "tunnels", call.context)
+                let id = endpoint.tunnels.last?.id ?? 0
                 return UIPage.redirect("/ui/ipsec?done=tunnel-created&id=\(id)#endpoint-\(call.context.parameters.get("endpoint_id") ?? "")")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }

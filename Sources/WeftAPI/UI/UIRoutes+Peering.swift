@@ -41,21 +41,7 @@ extension UIRoutes {
             let body = call.form.requestFields(["id", "name", "overlay_mtu"], required: ["id", "name"], integers: ["id", "overlay_mtu"],
                                                endpoint: "POST /api/peering/peers")
             do {
-                // As POST /api/peering/peers does.
-                let state = controller.snapshot
-                guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
-                guard let id = try body.int("id", required: true), (1...topology.managers.count).contains(id) else {
-                    throw APIError.argument("Field \"id\": the peer id must be between 1 and \(topology.managers.count)")
-                }
-                guard id != state.peering.id else { throw APIError.argument("Field \"id\": \(id) is this controller's own peer id") }
-                var peer = PeeringPeer(id: id, name: "")
-                try PeeringRoutes.apply(body, to: &peer, creating: true)
-                try controller.commit(call.context.principal, "peering.peer.create", detail: "\(id) \(peer.name)") { db in
-                    var peers = try Store.get(.peeringPeers, in: db) ?? PeeringPeers()
-                    if let index = peers.peers.firstIndex(where: { $0.id == id }) { peers.peers[index] = peer } else { peers.peers.append(peer) }
-                    peers.peers.sort { $0.id < $1.id }
-                    try Store.set(.peeringPeers, peers, in: db)
-                }
+                let id = try PeeringRoutes.addPeer(body, controller: controller, principal: call.context.principal)
                 return UIPage.redirect("/ui/peering?done=added&id=\(id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
