@@ -227,6 +227,22 @@ class Controller:
             return None
         return wait_until(converged, timeout=timeout, what=f"{subsystem} applied")
 
+    # -- setup ------------------------------------------------------------------------------
+
+    def license_default(self, text: str = "test licence") -> None:
+        """Uploads a licence and accepts the default topology; waits through the restart."""
+        r = self.request("PUT", "/api/license", raw=text, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 200, r.text
+        assert self.put("/api/license/parameters", {"default": True}).status_code == 200
+        wait_until(lambda: self.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
+        self.wait_ready()
+
+    def make_keyset(self, token: str, source: str | None = None) -> None:
+        """Generates the keyset (or fetches it from `source`) and waits until it is present."""
+        body = {"token": token} if source is None else {"token": token, "source": source}
+        assert self.put("/api/keyset", body).status_code == 200
+        wait_until(lambda: self.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+
     # -- SDK --------------------------------------------------------------------------------
 
     def sdk(self, password: str | None = None, token: str | None = None):

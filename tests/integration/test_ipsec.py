@@ -34,11 +34,7 @@ class Setup:
 @pytest.fixture(scope="module")
 def s(lab):
     c = lab.add_controller()
-    r = c.request("PUT", "/api/license", raw="ipsec test licence", headers={"Content-Type": "text/plain"})
-    assert r.status_code == 200, r.text
-    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
-    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
-    c.wait_ready()
+    c.license_default("ipsec test licence")
     assert c.put("/api/keyset", {"token": "ipsec-test-token"}).status_code == 200
     wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
     host = lab.add_inside_host(c, NET)

@@ -19,14 +19,6 @@ OVERLAY = {1: "100.127.255.253", 2: "100.127.255.252", 3: "100.127.255.251"}
 A, B = "100.127.255.193", "100.127.255.194"
 
 
-def license(c):
-    r = c.request("PUT", "/api/license", raw="mesh test licence", headers={"Content-Type": "text/plain"})
-    assert r.status_code == 200, r.text
-    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
-    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
-    c.wait_ready()
-
-
 def kill_namespace(c):
     """SIGKILL to every process in the controller's network namespace: the daemon and its children."""
     pids = subprocess.run(["ip", "netns", "pids", c.ns], capture_output=True, text=True, check=True).stdout.split()
@@ -48,13 +40,11 @@ def learned(c, address):
 def mesh(lab):
     controllers = [lab.add_controller() for _ in range(3)]
     for c in controllers:
-        license(c)
+        c.license_default("mesh test licence")
     first = controllers[0]
-    assert first.put("/api/keyset", {"token": TOKEN}).status_code == 200
-    wait_until(lambda: first.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    first.make_keyset(TOKEN)
     for c in controllers[1:]:
-        assert c.put("/api/keyset", {"source": first.ip, "token": TOKEN}).status_code == 200
-        wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset fetched")
+        c.make_keyset(TOKEN, source=first.ip)
     clients = [c.sdk() for c in controllers]
     peering_macros.set_peer_ids(clients)
     peering_macros.peer_mesh(clients)

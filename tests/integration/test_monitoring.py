@@ -19,11 +19,7 @@ LOCAL = f"198.19.{NET}.0/24"
 @pytest.fixture(scope="module")
 def setup(lab):
     c = lab.add_controller()
-    r = c.request("PUT", "/api/license", raw="monitoring test licence", headers={"Content-Type": "text/plain"})
-    assert r.status_code == 200, r.text
-    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
-    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
-    c.wait_ready()
+    c.license_default("monitoring test licence")
     host = lab.add_inside_host(c, NET)
     remote = lab.add_remote_site(2)
     remote.start("swanctl-policy.conf", remote_addr=c.ip, psk=PSK, local_ts=remote.subnet, remote_ts=LOCAL)

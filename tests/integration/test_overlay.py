@@ -21,8 +21,7 @@ def overlay(lab):
     wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
     c.wait_ready()
     assert c.pid == pid
-    assert c.put("/api/keyset", {"token": TOKEN}).status_code == 200
-    wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    c.make_keyset(TOKEN)
     c.wait_applied("overlay")
     return c
 

@@ -21,13 +21,8 @@ PINGS = 5
 @pytest.fixture(scope="module")
 def overlay(lab):
     c = lab.add_controller()
-    r = c.request("PUT", "/api/license", raw="packet monitor test licence", headers={"Content-Type": "text/plain"})
-    assert r.status_code == 200, r.text
-    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
-    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
-    c.wait_ready()
-    assert c.put("/api/keyset", {"token": TOKEN}).status_code == 200
-    wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    c.license_default("packet monitor test licence")
+    c.make_keyset(TOKEN)
     c.wait_applied("overlay")
     return c
 

@@ -20,13 +20,8 @@ RULE = "INPUT_CUST -p tcp -s 198.18.0.0/24 --dport 9443 -j ACCEPT"
 
 
 def license_and_key(c):
-    r = c.request("PUT", "/api/license", raw="snapshot test licence", headers={"Content-Type": "text/plain"})
-    assert r.status_code == 200, r.text
-    assert c.put("/api/license/parameters", {"default": True}).status_code == 200
-    wait_until(lambda: c.get_or_none("/api/config") is None, timeout=15, interval=0.1, what="licence restart")
-    c.wait_ready()
-    assert c.put("/api/keyset", {"token": TOKEN}).status_code == 200
-    wait_until(lambda: c.response("GET", "/api/keyset")["keyset_present"], timeout=60, what="keyset")
+    c.license_default("snapshot test licence")
+    c.make_keyset(TOKEN)
     c.wait_applied("overlay")
 
 
