@@ -8,6 +8,7 @@ import time
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 OVERLAY_CONTROLLER = "100.127.255.253"
@@ -18,7 +19,10 @@ PACK_IP = "100.127.255.193"
 # -- helpers ---------------------------------------------------------------------------------
 
 def wait(driver, timeout=15):
-    return WebDriverWait(driver, timeout)
+    """Polls through page changes: a click that submits a form replaces the document while
+    the condition is being checked, and Chrome then reports the old node as stale or as
+    "Node with given id does not belong to the document" (a plain WebDriverException)."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,))
 
 
 def shot(lab, driver, name):
