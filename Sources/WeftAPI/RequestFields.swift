@@ -21,8 +21,8 @@ struct RequestFields {
     /// Reads and validates the body. An empty body counts as `{}`.
     static func parse(_ request: Request, context: WeftRequestContext, endpoint: String, known: Set<String>,
                       limit: Int = maxBodySize) async throws -> RequestFields {
-        let bytes = try await rawBody(request, context: context, limit: limit)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
+        let bytes = try await rawBody(request, context: context, limit: limit, type: .json, endpoint: endpoint)
+        if isBlank(bytes) {
             return RequestFields(object: JSONObject(), endpoint: endpoint)
         }
         let value: JSONValue
@@ -41,15 +41,28 @@ struct RequestFields {
         return RequestFields(object: object, endpoint: endpoint)
     }
 
-    static func rawBody(_ request: Request, context: WeftRequestContext, limit: Int = maxBodySize) async throws -> [UInt8] {
+    /// The body's bytes, if its `Content-Type` is one `type` takes (a blank body passes
+    /// whatever the header says).
+    static func rawBody(_ request: Request, context: WeftRequestContext, limit: Int = maxBodySize,
+                        type: BodyType = .json, endpoint: String? = nil) async throws -> [UInt8] {
         var request = request
+        let bytes: [UInt8]
         do {
             var buffer = try await request.collectBody(upTo: limit)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
+            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw APIError(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(limit) bytes")
         }
+        let contentType = request.headers[.contentType]
+        if !isBlank(bytes), !type.accepts(contentType) {
+            throw type.refusal(contentType, endpoint: endpoint ?? "\(request.method) \(request.uri.path)")
+        }
+        return bytes
+    }
+
+    static func isBlank(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
     }
 
     func has(_ name: String) -> Bool {

@@ -2,21 +2,68 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// The `/api` routes as registered, so tests can walk every one (auth must refuse all
-/// of them without credentials) and docs can list them.
+/// Who may call a route. Every route is protected unless it is registered as `.public`;
+/// what is not in the table at all (an unknown path) is protected too.
+public enum RouteAccess: String, Sendable, Hashable {
+    /// HTTP Basic for the API user, an `api-token` header or `Authorization: Bearer`.
+    case apiCredentials
+    /// A live web-UI session cookie (everything under `/ui`).
+    case uiSession
+    /// No credentials: the UI's login page and static assets, and the
+    /// controller-to-controller keyset transfer (which checks its own token).
+    case `public`
+}
+
+/// Every route as registered, with its access, so the auth middleware can tell the few
+/// public ones from the rest, tests can walk every route, and docs can list them.
 public final class RouteTable: Sendable {
     public struct Entry: Sendable, Hashable {
         public let method: String
         public let path: String
+        public let access: RouteAccess
     }
 
     private let entries = Mutex<[Entry]>([])
+    private let publicPatterns = Mutex<[(method: String, segments: [Substring])]>([])
     public init() {}
+
     public var all: [Entry] { entries.withLock { $0 } }
-    func add(_ method: HTTPRequest.Method, _ path: String) { entries.withLock { $0.append(Entry(method: method.rawValue, path: path)) } }
+
+    func add(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess) {
+        let normalised = "/" + path.split(separator: "/").joined(separator: "/")
+        entries.withLock { $0.append(Entry(method: method.rawValue, path: normalised, access: access)) }
+        if access == .public {
+            publicPatterns.withLock { $0.append((method.rawValue, normalised.split(separator: "/"))) }
+        }
+    }
+
+    /// The access a request needs, decided on the path the router matches: its non-empty
+    /// segments, case-sensitive, `:name` matching any one segment.
+    func access(method: HTTPRequest.Method, path: String) -> RouteAccess {
+        let segments = path.split(separator: "/")
+        let isPublic = publicPatterns.withLock { patterns in
+            patterns.contains { pattern in pattern.method == method.rawValue && Self.matches(pattern.segments, segments) }
+        }
+        if isPublic { return .public }
+        return segments.first == "ui" ? .uiSession : .apiCredentials
+    }
+
+    static func matches(_ pattern: [Substring], _ segments: [Substring]) -> Bool {
+        guard pattern.count == segments.count else { return false }
+        return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+    }
 }
 
-/// A router group under `/api` that records what it registers.
+extension Router<WeftRequestContext> {
+    /// Registers a route and records it, with its access, in the table.
+    func on(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess, table: RouteTable,
+            use handler: @escaping @Sendable (Request, WeftRequestContext) async throws -> Response) {
+        table.add(method, path, access: access)
+        on(RouterPath(path), method: method, use: handler)
+    }
+}
+
+/// A router group under `/api` that records what it registers (all `.apiCredentials`).
 struct APIGroup {
     typealias Handler = @Sendable (Request, WeftRequestContext) async throws -> Response
     let group: RouterGroup<WeftRequestContext>
@@ -24,7 +71,7 @@ struct APIGroup {
     var prefix = "/api/"
 
     private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
-        table.add(method, prefix + path)
+        table.add(method, prefix + path, access: .apiCredentials)
         group.on(RouterPath(path), method: method, use: handler)
     }
 

@@ -1,18 +1,22 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceLifecycle
 import WeftStore
 
-/// Builds the HTTPS application: middlewares first (errors, auth), then every route.
+/// Builds the HTTPS application: middlewares first (metrics, HSTS, errors, the request
+/// target check, default-deny auth), then every route, each recorded with its access.
 public enum WeftApp {
     public static func router(controller: Controller, table: RouteTable = RouteTable()) -> Router<WeftRequestContext> {
         let router = Router(context: WeftRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: controller.metrics))
+        router.add(middleware: TransportSecurityMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(verifier: controller.verifier))
-        router.get("metrics") { _, _ in
+        router.add(middleware: RequestTargetMiddleware(metrics: controller.metrics))
+        router.add(middleware: AuthMiddleware(verifier: controller.verifier, table: table, uiGate: UIRoutes.sessionGate(controller)))
+        router.on(.get, "metrics", access: .apiCredentials, table: table) { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: controller.metrics.scrape(controller))))
@@ -22,7 +26,7 @@ public enum WeftApp {
         LicenseRoutes(controller: controller).register(api)
         let keysets = KeysetRoutes(controller: controller)
         keysets.register(api)
-        keysets.registerTransfer(router)
+        keysets.registerTransfer(router, table: table)
         PeeringRoutes(controller: controller).register(api)
         AccessRoutes(controller: controller).register(api)
         StatusRoutes(controller: controller).register(api)
@@ -40,18 +44,29 @@ public enum WeftApp {
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
-        UIRoutes(controller: controller, firewall: firewall).register(router)
+        UIRoutes(controller: controller, firewall: firewall, table: table).register(router)
         return router
     }
 
     public static func application(controller: Controller, certificate: ServerCertificate.Files, logger: Logger) throws -> some ApplicationProtocol {
-        let tls = TLSConfiguration.makeServerConfiguration(
+        var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        tls.cipherSuites = tlsCipherSuites
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [RawTargetRecorderInstaller()])
         return Application(
             router: router(controller: controller),
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
             configuration: .init(address: .hostname(controller.options.host, port: controller.options.port), serverName: nil),
             logger: logger)
     }
+
+    /// TLS 1.2's suites: ECDHE key exchange with AES-GCM or ChaCha20-Poly1305 only (forward
+    /// secrecy, AEAD). TLS 1.3 has only such suites. TLS 1.0 and 1.1 are refused.
+    static let tlsCipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
 }

@@ -16,8 +16,12 @@ struct Serve: AsyncParsableCommand {
     var dataDir: String?
     @Option(help: "Address to listen on.") var host = "0.0.0.0"
     @Option(help: "HTTPS port of the API.") var port = 8000
-    @Option(help: "Seeds the API user's password into an empty store (or WEFT_API_PASSWORD).") var apiPassword: String?
-    @Option(help: "Seeds the UI user's password into an empty store (or WEFT_ADMIN_PASSWORD).") var adminPassword: String?
+    @Option(help: "Seeds the API user's password into an empty store (prefer --api-password-file or WEFT_API_PASSWORD: the daemon re-executes itself without this option, but it is visible in ps until then).")
+    var apiPassword: String?
+    @Option(help: "Seeds the UI user's password into an empty store (prefer --admin-password-file or WEFT_ADMIN_PASSWORD).")
+    var adminPassword: String?
+    @Option(help: "A file whose first line seeds the API user's password into an empty store.") var apiPasswordFile: String?
+    @Option(help: "A file whose first line seeds the UI user's password into an empty store.") var adminPasswordFile: String?
     @Option(help: "Reported private_ipaddress (default: the address of the default-route interface).") var privateIP: String?
     @Option(help: "Reported public_ipaddress (default: the private address).") var publicIP: String?
     @Option(help: "Uplink interface (default: the default-route interface, else eth0).") var uplink: String?
@@ -45,8 +49,11 @@ struct Serve: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = try Store(path: directory + "/weft.db")
         let seeded = try CredentialSeeder.seed(store: store,
-                                               api: apiPassword ?? ProcessInfo.processInfo.environment["WEFT_API_PASSWORD"],
-                                               admin: adminPassword ?? ProcessInfo.processInfo.environment["WEFT_ADMIN_PASSWORD"])
+                                               api: try CredentialSeeder.secret(apiPassword, file: apiPasswordFile, environment: "WEFT_API_PASSWORD"),
+                                               admin: try CredentialSeeder.secret(adminPassword, file: adminPasswordFile, environment: "WEFT_ADMIN_PASSWORD"))
+        // Read once: re-execute without the secret options so ps and restarts never show them.
+        let arguments = SecretArguments.removing(from: CommandLine.arguments)
+        if arguments != CommandLine.arguments { Reexec.now(arguments: arguments) }
 
         var options = ControllerOptions(dataDirectory: directory, host: host, port: port, privateIP: privateIP.flatMap { IPv4Address($0) },
                                         publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
@@ -156,6 +163,21 @@ enum CredentialSeeder {
         var admin: String?
     }
 
+    /// A password from its option, else the first line of its file, else the environment
+    /// variable (removed from the environment once read, so children never inherit it).
+    static func secret(_ option: String?, file: String?, environment name: String) throws -> String? {
+        defer { unsetenv(name) }
+        if let option { return option }
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                  let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty else {
+                throw ValidationError("\(file): cannot read a password from its first line")
+            }
+            return String(line)
+        }
+        return ProcessInfo.processInfo.environment[name]
+    }
+
     static func seed(store: Store, api: String?, admin: String?) throws -> Seeded {
         var shown = Seeded()
         if try store.account(role: .api) == nil {
@@ -178,10 +200,12 @@ enum CredentialSeeder {
     }
 }
 
-/// Replaces this process with a fresh copy of itself, same arguments, same PID.
+/// Replaces this process with a fresh copy of itself, same PID: with the same arguments
+/// (a restart), or with the ones given (after the secret options were read).
 enum Reexec {
-    static func now() -> Never {
-        let argv = CommandLine.unsafeArgv
+    static func now(arguments: [String] = CommandLine.arguments) -> Never {
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
         execv("/proc/self/exe", argv)
         let message = "weft: re-exec failed: \(String(cString: strerror(errno)))\n"
         FileHandle.standardError.write(Data(message.utf8))

@@ -90,6 +90,8 @@ class Controller:
     api_password: str = "weft-test-api-pw"
     admin_password: str = "weft-test-ui-pw"
     extra_args: list[str] = field(default_factory=list)
+    # Seed the API password from a file (--api-password-file) instead of the command line.
+    password_file: bool = False
     process: subprocess.Popen | None = None
 
     @property
@@ -126,10 +128,16 @@ class Controller:
     def start(self, wait: bool = True) -> "Controller":
         assert self.process is None or self.process.poll() is not None, "already running"
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        api_password = ["--api-password", self.api_password]
+        if self.password_file:
+            secret = self.data_dir.parent / f"c{self.index}-api-password"
+            secret.write_text(self.api_password + "\n")
+            secret.chmod(0o600)
+            api_password = ["--api-password-file", str(secret)]
         args = [
             weft_binary(), "serve",
             "--data-dir", str(self.data_dir),
-            "--api-password", self.api_password,
+            *api_password,
             "--admin-password", self.admin_password,
             "--log-level", "debug",
             *self.extra_args,

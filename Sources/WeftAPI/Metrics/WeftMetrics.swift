@@ -22,6 +22,7 @@ public final class WeftMetrics: Sendable {
 
     static let help: [String: String] = [
         "weft_api_request_duration_seconds": "API request latency by method and status code.",
+        "weft_api_targets_refused_total": "Requests refused before routing for an ambiguous target (//, dot segments, encoded / . NUL, foreign absolute URL).",
         "weft_reconcile_duration_seconds": "Duration of one subsystem's reconcile pass.",
         "weft_reconcile_passes_total": "Reconcile passes per subsystem.",
         "weft_reconcile_failures_total": "Reconcile passes that failed, per subsystem.",
@@ -60,6 +61,10 @@ public final class WeftMetrics: Sendable {
     public func recordRequest(method: String, status: Int, duration: Duration) {
         histogram("weft_api_request_duration_seconds", [("method", method), ("code", String(status))], buckets: Self.requestBuckets)
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func countRefusedTarget() {
+        counter("weft_api_targets_refused_total").increment()
     }
 
     public func recordReconcile(subsystem: String, duration: Duration, failed: Bool) {

@@ -85,13 +85,14 @@ struct KeysetRoutes {
         guard valid else { throw APIError.argument("Field \"source\": \"\(source)\" is not a host name or IPv4 address") }
     }
 
-    func registerTransfer(_ router: Router<WeftRequestContext>) {
+    /// Public routes: the peer proves it knows the topology token (challenge-response).
+    func registerTransfer(_ router: Router<WeftRequestContext>, table: RouteTable) {
         let gate = controller.transfers
-        router.post("weft/v1/keyset/challenge") { _, _ in
+        router.on(.post, "weft/v1/keyset/challenge", access: .public, table: table) { _, _ in
             let (nonce, salt) = try gate.challenge()
             return Reply.ok(["nonce": .string(Data(nonce).base64EncodedString()), "salt": .string(Data(salt).base64EncodedString())])
         }
-        router.post("weft/v1/keyset/transfer") { request, context in
+        router.on(.post, "weft/v1/keyset/transfer", access: .public, table: table) { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /weft/v1/keyset/transfer",
                                                      known: ["nonce", "cnonce", "proof"])
             guard let nonce = try body.string("nonce", required: true).flatMap({ Data(base64Encoded: $0) }),

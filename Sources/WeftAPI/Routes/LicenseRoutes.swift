@@ -11,7 +11,7 @@ struct LicenseRoutes {
 
     func register(_ api: APIGroup) {
         api.put("license") { request, context in
-            let bytes = try await RequestFields.rawBody(request, context: context)
+            let bytes = try await RequestFields.rawBody(request, context: context, type: .text, endpoint: "PUT /api/license")
             guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {
                 throw APIError.argument("The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
             }

@@ -123,7 +123,8 @@ struct SnapshotRoutes {
             return Reply.ok(list())
         }
         api.put("snapshots/running_config") { request, context in
-            let bytes = try await RequestFields.rawBody(request, context: context, limit: SnapshotArchive.maximumSize)
+            let bytes = try await RequestFields.rawBody(request, context: context, limit: SnapshotArchive.maximumSize,
+                                                        type: .archive, endpoint: "PUT /api/snapshots/running_config")
             guard !bytes.isEmpty else { throw APIError.argument("The body must be a snapshot file (sent raw, as the SDK does with Content-Type: text/plain)") }
             let document: SnapshotDocument
             do {

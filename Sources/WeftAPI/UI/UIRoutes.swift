@@ -41,9 +41,12 @@ struct UIRoutes: Sendable {
     /// The API's firewall routes, so UI writes share their serial gate and write path.
     let firewall: FirewallRoutes
     let state: UIState
+    /// Where every UI route is recorded with its access (`.uiSession` unless declared public).
+    let table: RouteTable
 
-    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState? = nil) {
+    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState? = nil, table: RouteTable = RouteTable()) {
         self.controller = controller
+        self.table = table
         self.firewall = firewall ?? FirewallRoutes(controller: controller)
         if let state = state ?? controller.ui {
             self.state = state
@@ -58,16 +61,19 @@ struct UIRoutes: Sendable {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     func register(_ router: Router<WeftRequestContext>) {
-        router.get("/") { _, _ in UIPage.redirect("/ui/") }
-        router.get("ui/static/app.css") { _, _ in
+        // Public: the redirect to the UI, the login page and its assets, and the restart poll.
+        router.on(.get, "/", access: .public, table: table) { _, _ in UIPage.redirect("/ui/") }
+        router.on(.get, "ui/static/app.css", access: .public, table: table) { _, _ in
             UIPage.bytes(Array(UIAssets.css.utf8), contentType: "text/css; charset=utf-8", cache: true)
         }
-        router.get("ui/static/app.js") { _, _ in
+        router.on(.get, "ui/static/app.js", access: .public, table: table) { _, _ in
             UIPage.bytes(Array(UIAssets.javascript.utf8), contentType: "text/javascript; charset=utf-8", cache: true)
         }
-        router.get("ui/login") { request, context in try await loginPage(request, context) }
-        router.post("ui/login") { request, context in try await login(request, context) }
-        router.post("ui/logout") { request, context in
+        router.on(.get, "ui/login", access: .public, table: table) { request, context in try await loginPage(request, context) }
+        router.on(.post, "ui/login", access: .public, table: table) { request, context in try await login(request, context) }
+        // Only this run's random id, for the "restarting" page's polling.
+        router.on(.get, "ui/ping", access: .public, table: table) { _, _ in Self.json(["boot": state.boot]) }
+        router.on(.post, "ui/logout", access: .uiSession, table: table) { request, context in
             let cookie = request.cookies[UISessions.cookieName]?.value
             if case .valid(let session) = state.sessions.lookup(cookie) {
                 let form = UIForm.parse(try await UIForm.read(request))
@@ -76,8 +82,6 @@ struct UIRoutes: Sendable {
             state.sessions.end(cookie)
             return UIPage.redirect("/ui/login?out=1", cookies: [UIPage.clearCookie(UISessions.cookieName)])
         }
-        // Unauthenticated on purpose: only this run's random id, for the "restarting" page's polling.
-        router.get("ui/ping") { _, _ in Self.json(["boot": state.boot]) }
         registerDashboard(router)
         registerAccount(router)
         registerClientpacks(router)
@@ -92,17 +96,17 @@ struct UIRoutes: Sendable {
     // MARK: - Authenticated routes
 
     /// A GET page: needs a live session, else a redirect to the login page.
-    func page(_ router: Router<WeftRequestContext>, _ path: RouterPath,
+    func page(_ router: Router<WeftRequestContext>, _ path: String,
               _ handler: @escaping @Sendable (UICall) async throws -> Response) {
-        router.get(path) { request, context in
+        router.on(.get, path, access: .uiSession, table: table) { request, context in
             try await authenticated(request, context, readForm: false, handler)
         }
     }
 
     /// A POST form: needs a live session and the session's CSRF token in the `csrf` field.
-    func action(_ router: Router<WeftRequestContext>, _ path: RouterPath,
+    func action(_ router: Router<WeftRequestContext>, _ path: String,
                 _ handler: @escaping @Sendable (UICall) async throws -> Response) {
-        router.post(path) { request, context in
+        router.on(.post, path, access: .uiSession, table: table) { request, context in
             try await authenticated(request, context, readForm: true, handler)
         }
     }
@@ -125,6 +129,10 @@ struct UIRoutes: Sendable {
                 return UIPage.errorPage(.contentTooLarge, title: "Too large", message: "The form is larger than \(UIForm.maxBodySize) bytes; nothing was changed.", session: session)
             }
             let isJSON = request.headers[.contentType]?.hasPrefix("application/json") == true
+            if !bytes.isEmpty, !isJSON, !BodyType.form.accepts(request.headers[.contentType]) {
+                return UIPage.errorPage(.unsupportedMediaType, title: "Unsupported media type",
+                                        message: "A form must be sent as application/x-www-form-urlencoded; nothing was changed.", session: session)
+            }
             form = isJSON ? UIForm(fields: ["_json": String(decoding: bytes, as: UTF8.self)]) : UIForm.parse(bytes)
             let presented = isJSON ? request.headers[Self.csrfHeader] : form["csrf"]
             guard let presented, UISessions.same(presented, session.csrf) else {
@@ -152,9 +160,9 @@ struct UIRoutes: Sendable {
     /// A raw upload from the page's script (`XMLHttpRequest`): needs a live session and the
     /// session's CSRF token in the `X-CSRF-Token` header, checked before the body is read;
     /// answers JSON (`ok`, `message`, …).
-    func upload(_ router: Router<WeftRequestContext>, _ path: RouterPath, limit: Int,
+    func upload(_ router: Router<WeftRequestContext>, _ path: String, limit: Int,
                 _ handler: @escaping @Sendable (UICall, [UInt8]) async throws -> Response) {
-        router.post(path) { request, context in
+        router.on(.post, path, access: .uiSession, table: table) { request, context in
             let cookie = request.cookies[UISessions.cookieName]?.value
             guard case .valid(let session) = state.sessions.lookup(cookie) else {
                 return Self.json(["ok": false, "message": "Your session expired; log in again. Nothing was changed."], status: .unauthorized)
