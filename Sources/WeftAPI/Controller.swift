@@ -54,6 +54,9 @@ public final class Controller: Sendable {
     public func attach(ui: UIState) { uiState.withLock { $0 = ui } }
     private let state: Mutex<DesiredState>
 
+    /// The address clientpacks name as the server (see `ControllerOptions.publicAddress`).
+    public var publicAddress: IPv4Address? { options.publicAddress(facts.facts, setting: snapshot.controller) }
+
     public init(store: Store, options: ControllerOptions, subsystems: [any SubsystemReconciler],
                 inventory: any LinkInventory, logger: Logger, firewall: FirewallReconciler? = nil,
                 conntrack: (any ConntrackTable)? = nil, wireguard: (any WireGuardControl)? = nil,

@@ -16,7 +16,10 @@ public struct ControllerOptions: Sendable {
     public var wireguardPort = 51820
 
     /// `--public-ip`, else the address of the default-route interface.
-    public func publicAddress(_ facts: HostFacts) -> IPv4Address? { publicIP ?? facts.privateIP }
+    /// The public address: the operator's stored setting, else `--public-ip`, else the private address.
+    public func publicAddress(_ facts: HostFacts, setting: ControllerSettings) -> IPv4Address? {
+        setting.publicIP.flatMap { IPv4Address($0) } ?? publicIP ?? facts.privateIP
+    }
 
     public init(dataDirectory: String, host: String = "0.0.0.0", port: Int = 8000, privateIP: IPv4Address? = nil,
                 publicIP: IPv4Address? = nil, uplink: String? = nil, apply: Bool = true) {

@@ -36,7 +36,7 @@ enum Present {
         let privateIP = facts.privateIP?.description ?? ""
         return [
             "private_ipaddress": .string(privateIP),
-            "public_ipaddress": .string(options.publicAddress(facts)?.description ?? ""),
+            "public_ipaddress": .string(options.publicAddress(facts, setting: state.controller)?.description ?? ""),
             "overlay_ipaddress": .optional(state.topology?.managerAddress(peerID: peerID)?.description),
             "asn": .optional(state.topology?.asn(peerID: peerID)),
             "topology_checksum": .string(topologyChecksum(state.topology)),

@@ -10,11 +10,16 @@ public struct ControllerSettings: Sendable, Equatable, Codable {
     public var topologyName: String
     public var controllerName: String
     public var ntpHosts: String
+    /// The address clientpacks name as the server (`Endpoint`, `remote`), set by the operator
+    /// (`PUT /api/config {public_ipaddress}` or the setup page); nil: `--public-ip`, else the
+    /// private address.
+    public var publicIP: String?
 
-    public init(topologyName: String = "", controllerName: String = "", ntpHosts: String = "") {
+    public init(topologyName: String = "", controllerName: String = "", ntpHosts: String = "", publicIP: String? = nil) {
         self.topologyName = topologyName
         self.controllerName = controllerName
         self.ntpHosts = ntpHosts
+        self.publicIP = publicIP
     }
 }
 

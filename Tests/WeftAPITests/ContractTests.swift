@@ -74,21 +74,21 @@ import WeftModel
             text[.contentType] = "text/plain"
             try await client.execute(uri: "/api/license", method: .put, headers: text, body: body("lic")) { _ in }
             try await client.execute(uri: "/api/license/parameters", method: .put, headers: TestController.basic(), body: body(#"{"default":"True"}"#)) { _ in }
-            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"t","sealed_network":true}"#)) { response in
+            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"test-topology-token","sealed_network":true}"#)) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.json["error"]?["name"] == .string("NotSupported"))
             }
-            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"t","sealed_network":false}"#)) { response in
+            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"test-topology-token","sealed_network":false}"#)) { response in
                 #expect(response.json["response"]?["in_progress"] == .bool(true))
                 if case .int = response.json["response"]?["started_at_i"] {} else { Issue.record("no started_at_i") }
             }
             // The job runs in the KeysetService, which is not running in this router test: run it here.
-            let job = KeysetService.Job.generate(token: "t", topology: .default, topologyName: "", actor: "api")
-            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"t"}"#)) { response in
+            let job = KeysetService.Job.generate(token: "test-topology-token", topology: .default, topologyName: "", actor: "api")
+            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"test-topology-token"}"#)) { response in
                 #expect(response.errorMessage == "Keyset setup in progress.")
             }
             await harness.controller.keysets.perform(job)
-            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"t"}"#)) { response in
+            try await client.execute(uri: "/api/keyset", method: .put, headers: TestController.basic(), body: body(#"{"token":"test-topology-token"}"#)) { response in
                 #expect(response.errorMessage == "Keyset already exists.")
             }
             try await client.execute(uri: "/api/keyset", method: .get, headers: TestController.basic()) { response in

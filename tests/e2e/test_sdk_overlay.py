@@ -14,8 +14,8 @@ def controller(lab, tmp_path_factory):
     c = lab.add_controller(extra_args=["--no-apply"])
     licence = tmp_path_factory.mktemp("lic") / "license.txt"
     licence.write_text("overlay e2e licence")
-    config_macros.setup_controller(c.sdk(), topology_name="overlay-e2e", license_file=str(licence),
-                                   license_parameters={"default": True}, keyset_parameters={"token": "overlay-e2e"},
+    config_macros.setup_controller(c.sdk(), topology_name="overlay-e2e-token", license_file=str(licence),
+                                   license_parameters={"default": True}, keyset_parameters={"token": "overlay-e2e-token"},
                                    peering_id=1)
     return c
 

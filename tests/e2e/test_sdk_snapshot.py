@@ -15,8 +15,8 @@ def source(lab, tmp_path_factory):
     c = lab.add_controller(extra_args=["--no-apply"])
     licence = tmp_path_factory.mktemp("lic") / "license.txt"
     licence.write_text("snapshot e2e licence")
-    config_macros.setup_controller(c.sdk(), topology_name="snapshot-e2e", license_file=str(licence),
-                                   license_parameters={"default": True}, keyset_parameters={"token": "snapshot-e2e"},
+    config_macros.setup_controller(c.sdk(), topology_name="snapshot-e2e-token", license_file=str(licence),
+                                   license_parameters={"default": True}, keyset_parameters={"token": "snapshot-e2e-token"},
                                    peering_id=1)
     c.response("POST", "/api/routes", {"cidr": "198.19.80.0/24", "description": "e2e", "interface": "eth0", "gateway": "198.18.0.1"})
     return c

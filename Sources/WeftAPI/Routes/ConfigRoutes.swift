@@ -12,14 +12,13 @@ struct ConfigRoutes {
         }
         api.put("config") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/config",
-                                                     known: ["topology_name", "controller_name", "ntp_hosts"])
+                                                     known: ["topology_name", "controller_name", "ntp_hosts", "public_ipaddress"])
             var settings = controller.snapshot.controller
             if let name = try body.string("topology_name") { settings.topologyName = try Self.checkName(name, field: "topology_name") }
             if let name = try body.string("controller_name") { settings.controllerName = try Self.checkName(name, field: "controller_name") }
             if let hosts = try body.string("ntp_hosts") { settings.ntpHosts = try Self.checkNTPHosts(hosts) }
-            if settings != controller.snapshot.controller {
-                try controller.commit(context.principal, "config.update") { db in try Store.set(.controller, settings, in: db) }
-            }
+            if let address = try body.string("public_ipaddress") { settings.publicIP = try Self.checkPublicIP(address) }
+            try controller.updateSettings(settings, actor: context.principal)
             return Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
         }
     }
@@ -29,6 +28,16 @@ struct ConfigRoutes {
             throw APIError.argument("Field \"\(field)\" must be at most 64 printable characters")
         }
         return name
+    }
+
+    /// An IPv4 address, or "" to go back to `--public-ip` / the private address.
+    static func checkPublicIP(_ text: String) throws -> String? {
+        let trimmed = text.trimmed
+        if trimmed.isEmpty { return nil }
+        guard let address = IPv4Address(trimmed) else {
+            throw ValidationError(field: "public_ipaddress", "Field \"public_ipaddress\": \"\(text.prefix(64))\" is not an IPv4 address")
+        }
+        return address.description
     }
 
     /// Space-separated host names or IPv4 addresses.

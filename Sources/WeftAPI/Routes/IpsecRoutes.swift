@@ -369,7 +369,7 @@ struct IpsecRoutes {
         return [
             "remote_endpoints": .object(endpoints),
             "this_endpoint": [
-                "ipaddress": .string(controller.options.publicAddress(controller.facts.facts)?.description ?? privateIP),
+                "ipaddress": .string(controller.publicAddress?.description ?? privateIP),
                 "overlay_subnet": .string(state.topology?.subnet.description ?? ""),
                 "private_ipaddress": .string(privateIP),
                 "ipsec_local_ipaddress": .string(state.ipsec.localAddress.isEmpty ? privateIP : state.ipsec.localAddress),

@@ -17,33 +17,11 @@ struct KeysetRoutes {
         api.put("keyset") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/keyset",
                                                      known: ["token", "source", "topology_name", "sealed_network"])
-            guard let token = try body.string("token", required: true), !token.isEmpty else {
-                throw APIError.argument("Field \"token\" must not be empty")
-            }
-            guard token.count <= 1024 else { throw APIError.argument("Field \"token\" is longer than 1024 characters") }
+            let token = try body.string("token", required: true) ?? ""
             try body.unsupported("sealed_network", default: false, reason: "sealed networks are not implemented")
             let source = try body.string("source").map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
-            if let source { try Self.checkSource(source) }
             let topologyName = try body.string("topology_name").map { try ConfigRoutes.checkName($0, field: "topology_name") }
-            let state = controller.snapshot
-            guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
-            guard let topology = state.topology else {
-                throw APIError(.badRequest, "LicenseError", "The licence parameters must be accepted first (must be licensed and finalized).")
-            }
-            let actor = context.principal ?? "api"
-            let job: KeysetService.Job = source.map { .fetch(source: $0, token: token, actor: actor) }
-                ?? .generate(token: token, topology: topology, topologyName: topologyName ?? state.controller.topologyName, actor: actor)
-            let startedAt: Int
-            switch controller.keysets.start(job) {
-            case .success(let time): startedAt = time
-            case .failure(.inProgress): throw APIError(.badRequest, "KeysetInProgress", "Keyset setup in progress.")
-            case .failure(.exists): throw APIError(.badRequest, "KeysetExists", "Keyset already exists.")
-            }
-            if let topologyName, topologyName != state.controller.topologyName {
-                var settings = state.controller
-                settings.topologyName = topologyName
-                try controller.commit(context.principal, "config.update") { db in try Store.set(.controller, settings, in: db) }
-            }
+            let startedAt = try controller.startKeyset(token: token, source: source, topologyName: topologyName, actor: context.principal)
             var payload = status(controller.snapshot)
             if case .object(var object) = payload {
                 object["started_at_i"] = .int(startedAt)

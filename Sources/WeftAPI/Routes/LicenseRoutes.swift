@@ -1,4 +1,3 @@
-import Crypto
 import Hummingbird
 import WeftModel
 import WeftStore
@@ -12,15 +11,7 @@ struct LicenseRoutes {
     func register(_ api: APIGroup) {
         api.put("license") { request, context in
             let bytes = try await RequestFields.rawBody(request, context: context, type: .text, endpoint: "PUT /api/license")
-            guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {
-                throw APIError.argument("The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
-            }
-            if controller.snapshot.license?.finalized == true {
-                throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
-            }
-            let sha1 = Hex.encode(Insecure.SHA1.hash(data: bytes))
-            let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
-            try controller.commit(context.principal, "license.upload", detail: "sha1 \(sha1)") { db in try Store.set(.license, license, in: db) }
+            try controller.uploadLicense(bytes, actor: context.principal)
             return Reply.ok([
                 "license": "accepted", "finalized": false, "license_present": true,
                 "capabilities": Present.capabilities, "default_topology": Present.topology(.default),
@@ -44,7 +35,7 @@ struct LicenseRoutes {
         api.put("license/parameters") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/license/parameters",
                                                      known: ["subnet", "managers", "asns", "clients", "my_manager_vip", "default"])
-            guard var license = controller.snapshot.license else { throw Self.mustBeLicensed }
+            guard let license = controller.snapshot.license else { throw Self.mustBeLicensed }
             guard !license.finalized else {
                 throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
             }
@@ -64,12 +55,7 @@ struct LicenseRoutes {
                     throw APIError.from(error)
                 }
             }
-            license.topology = topology
-            license.finalizedAt = Store.now()
-            try controller.commit(context.principal, "license.parameters", detail: "subnet \(topology.subnet), \(topology.managers.count) controllers, \(topology.clients.count) clients") { db in
-                try Store.set(.license, license, in: db)
-            }
-            controller.restart.request(reason: "licence parameters accepted")
+            try controller.acceptLicenseParameters(topology, actor: context.principal)
             return Reply.ok([
                 "license": "accepted", "finalized": true,
                 "parameters": [

@@ -307,7 +307,7 @@ struct OverlayRoutes {
 
     /// The address clients are told to connect to: the public address `GET /api/config` reports.
     var clientEndpoint: String {
-        controller.options.publicAddress(controller.facts.facts)?.description ?? "127.0.0.1"
+        controller.publicAddress?.description ?? "127.0.0.1"
     }
 
     /// The `.ovpn` of one clientpack: this controller as the first remote, then every peer.

@@ -73,7 +73,7 @@ struct SnapshotRoutes {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd"
-        let address = controller.options.publicAddress(controller.facts.facts)?.description ?? controller.facts.facts.privateIP?.description ?? "weft"
+        let address = controller.publicAddress?.description ?? controller.facts.facts.privateIP?.description ?? "weft"
         return "snapshot_\(formatter.string(from: Date(timeIntervalSince1970: TimeInterval(now))))_\(now)_\(address)"
     }
 

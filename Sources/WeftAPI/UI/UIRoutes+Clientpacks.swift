@@ -104,7 +104,10 @@ extension UIRoutes {
     func clientpackTable(session: UISession) async throws -> String {
         let snapshot = controller.snapshot
         guard let topology = snapshot.topology, snapshot.license?.finalized == true else {
-            return "<h1>Clientpacks</h1><p class=\"flash info\">No clientpacks yet: the controller is not licensed (PUT /api/license and /api/license/parameters).</p>"
+            return "<h1>Clientpacks</h1><p class=\"flash info\" id=\"no-clientpacks\">No clientpacks yet: the controller has no topology. <a href=\"/ui/setup\">Set it up</a>.</p>"
+        }
+        guard snapshot.overlayKeys != nil else {
+            return "<h1>Clientpacks</h1><p class=\"flash info\" id=\"no-clientpacks\">No clientpacks to download yet: the controller has no keyset. <a href=\"/ui/setup\">Make or fetch the keyset</a>.</p>"
         }
         let e = UIPage.escape
         let live = controller.clientWatcher?.connected ?? [:]
@@ -190,15 +193,16 @@ extension UIRoutes {
         html += stateButton("regenerate", true, "Regenerate keys", confirm: "Regenerate \(name)? Its current files stop working.")
         html += "</div></section>\n"
 
-        html += "<section class=\"card\" aria-labelledby=\"files-title\"><h2 id=\"files-title\">Downloads</h2><ul>"
-        for (format, label) in [("wireguard", "WireGuard (wg-quick)"), ("ovpn", "OpenVPN .ovpn"), ("conf", "OpenVPN .conf"), ("zip", "All files, zip"), ("tarball", "All files, tar.gz")] {
-            html += "<li><a href=\"/ui/clientpacks/\(name)/download?format=\(format)\" download id=\"download-\(format)\">\(label)</a></li>"
-        }
-        html += "</ul>"
+        html += "<section class=\"card\" aria-labelledby=\"files-title\"><h2 id=\"files-title\">Downloads</h2>"
         if snapshot.overlayKeys != nil {
+            html += "<ul>"
+            for (format, label) in [("wireguard", "WireGuard (wg-quick)"), ("ovpn", "OpenVPN .ovpn"), ("conf", "OpenVPN .conf"), ("zip", "All files, zip"), ("tarball", "All files, tar.gz")] {
+                html += "<li><a href=\"/ui/clientpacks/\(name)/download?format=\(format)\" download id=\"download-\(format)\">\(label)</a></li>"
+            }
+            html += "</ul>"
             html += "<figure class=\"qr\"><img src=\"/ui/clientpacks/\(name)/qr.svg\" alt=\"QR code of the WireGuard configuration of \(name)\" width=\"320\" height=\"320\"><figcaption class=\"muted\">Scan with the WireGuard app. It holds the private key: show it only to the client's owner.</figcaption></figure>"
         } else {
-            html += "<p class=\"muted\">No keyset yet: downloads and the QR code appear after PUT /api/keyset.</p>"
+            html += "<p class=\"muted\">No keyset yet: downloads and the QR code appear once it exists (<a href=\"/ui/setup\">Setup</a>).</p>"
         }
         html += "</section>\n</div>\n"
 

@@ -20,14 +20,25 @@ extension UIRoutes {
         let facts = controller.facts.facts
         let board = controller.reconciler.board
         let e = UIPage.escape
-        var html = "<h1>Dashboard</h1>\n<div class=\"grid2\">\n"
+        var html = "<h1>Dashboard</h1>\n"
+        switch setupStep() {
+        case .done: break
+        case let step:
+            let what = step == .topology ? "accept a topology" : step == .keyset ? "make or fetch the keyset" : "choose its peer id and public address"
+            html += "<p class=\"flash info\" id=\"setup-banner\">This controller is not set up yet: <a href=\"/ui/setup\">\(what)</a>.</p>\n"
+        }
+        let publicIP = controller.publicAddress
+        if let publicIP, let kind = PublicAddress.kind(publicIP) {
+            html += "<p class=\"flash error\" id=\"public-ip-warning\">The public address \(e(publicIP.description)) is \(e(kind)): clientpacks name it as their server, so clients outside this network cannot connect. <a href=\"/ui/setup\">Set the public address</a>.</p>\n"
+        }
+        html += "<div class=\"grid2\">\n"
 
         var identity: [(String, String)] = [
             ("Version", "Weft \(WeftVersion.weft) (VNS3-compatible API \(WeftVersion.vns3Compatible))"),
             ("Controller name", snapshot.controller.controllerName.isEmpty ? "—" : snapshot.controller.controllerName),
             ("Topology name", snapshot.controller.topologyName.isEmpty ? "—" : snapshot.controller.topologyName),
             ("Private IP", facts.privateIP?.description ?? "—"),
-            ("Public IP", controller.options.publicAddress(facts)?.description ?? "—"),
+            ("Public IP", publicIP?.description ?? "—"),
             ("Peer id", snapshot.peering.id.map(String.init) ?? "not set"),
             ("Uplink", facts.uplink),
             ("Generation", "\(snapshot.generation)"),
@@ -44,7 +55,7 @@ extension UIRoutes {
                 ("Controllers", top.managers.enumerated().map { "\($0.offset + 1): \($0.element)" }.joined(separator: ", ")),
                 ("ASNs", top.asns.map(String.init).joined(separator: ", ")),
                 ("Client addresses", "\(top.clients.count)"),
-                ("Keyset", snapshot.overlayKeys != nil ? "present" : "not yet (PUT /api/keyset)"),
+                ("Keyset", snapshot.overlayKeys != nil ? "present" : "not yet (see Setup)"),
                 ("Mesh peers", "\(snapshot.peers.peers.count)"),
             ]
         } else {

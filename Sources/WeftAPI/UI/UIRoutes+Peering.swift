@@ -19,18 +19,8 @@ extension UIRoutes {
         action(router, "ui/peering/self") { call in
             let body = call.form.requestFields(["id"], required: ["id"], integers: ["id"], endpoint: "PUT /api/peering/self")
             do {
-                // As PUT /api/peering/self {"id": N, "force": true} does.
                 guard let id = try body.int("id", required: true) else { throw APIError.argument("Field \"id\" is required") }
-                let state = controller.snapshot
-                guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
-                guard (1...topology.managers.count).contains(id) else {
-                    throw APIError.argument("Field \"id\": peer id must be between 1 and \(topology.managers.count), the number of controllers in the topology")
-                }
-                if state.peering.id != id {
-                    try controller.commit(call.context.principal, "peering.self", detail: "id \(id)") { db in
-                        try Store.set(.peering, PeeringSelf(id: id), in: db)
-                    }
-                }
+                try controller.setPeerID(id, force: true, actor: call.context.principal)
                 return UIPage.redirect("/ui/peering?done=self&id=\(id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }

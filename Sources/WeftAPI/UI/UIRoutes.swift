@@ -83,6 +83,7 @@ struct UIRoutes: Sendable {
             return UIPage.redirect("/ui/login?out=1", cookies: [UIPage.clearCookie(UISessions.cookieName)])
         }
         registerDashboard(router)
+        registerSetup(router)
         registerAccount(router)
         registerClientpacks(router)
         registerFirewall(router)

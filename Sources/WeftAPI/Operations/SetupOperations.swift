@@ -1,0 +1,98 @@
+import Crypto
+import WeftModel
+import WeftStore
+
+/// The first-start operations, shared by the API (`PUT /api/license`,
+/// `PUT /api/license/parameters`, `PUT /api/keyset`, `PUT /api/peering/self`,
+/// `PUT /api/config {public_ipaddress}`) and the web UI's setup page. Each validates,
+/// then commits one transaction with an audit row; a refusal changes nothing.
+extension Controller {
+    /// Stores the licence text. Refused once the parameters are accepted.
+    @discardableResult
+    func uploadLicense(_ bytes: [UInt8], actor: String?) throws -> LicenseState {
+        guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {
+            throw APIError.argument("The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
+        }
+        if snapshot.license?.finalized == true {
+            throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
+        }
+        let sha1 = Hex.encode(Insecure.SHA1.hash(data: bytes))
+        let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
+        try commit(actor, "license.upload", detail: "sha1 \(sha1)") { db in try Store.set(.license, license, in: db) }
+        return license
+    }
+
+    /// Accepts the licence parameters (irreversible), then restarts, as VNS3 reboots.
+    func acceptLicenseParameters(_ topology: Topology, actor: String?) throws {
+        guard var license = snapshot.license else { throw LicenseRoutes.mustBeLicensed }
+        guard !license.finalized else {
+            throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
+        }
+        license.topology = topology
+        license.finalizedAt = Store.now()
+        try commit(actor, "license.parameters", detail: "subnet \(topology.subnet), \(topology.managers.count) controllers, \(topology.clients.count) clients") { db in
+            try Store.set(.license, license, in: db)
+        }
+        restart.request(reason: "licence parameters accepted")
+    }
+
+    /// Generates the keyset (a strong `token` is required) or fetches it from `source`;
+    /// returns when the job started. `topologyName`, if given and new, is stored too.
+    func startKeyset(token: String, source: String?, topologyName: String?, actor: String?) throws -> Int {
+        guard !token.isEmpty else { throw APIError.argument("Field \"token\" must not be empty") }
+        guard token.count <= KeysetToken.maximumLength else {
+            throw APIError.argument("Field \"token\" is longer than \(KeysetToken.maximumLength) characters")
+        }
+        if let source { try KeysetRoutes.checkSource(source) }
+        let state = snapshot
+        guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
+        guard let topology = state.topology else {
+            throw APIError(.badRequest, "LicenseError", "The licence parameters must be accepted first (must be licensed and finalized).")
+        }
+        // A new keyset's token must be strong (a fetch uses the source's token as it is).
+        if source == nil, state.keyset == nil { try KeysetToken.checkNew(token) }
+        let actor = actor ?? "api"
+        let job: KeysetService.Job = source.map { .fetch(source: $0, token: token, actor: actor) }
+            ?? .generate(token: token, topology: topology, topologyName: topologyName ?? state.controller.topologyName, actor: actor)
+        let startedAt: Int
+        switch keysets.start(job) {
+        case .success(let time): startedAt = time
+        case .failure(.inProgress): throw APIError(.badRequest, "KeysetInProgress", "Keyset setup in progress.")
+        case .failure(.exists): throw APIError(.badRequest, "KeysetExists", "Keyset already exists.")
+        }
+        if let topologyName, topologyName != state.controller.topologyName {
+            var settings = state.controller
+            settings.topologyName = topologyName
+            try commit(actor, "config.update") { db in try Store.set(.controller, settings, in: db) }
+        }
+        return startedAt
+    }
+
+    /// This controller's place in the mesh (1 … the number of controllers in the topology).
+    func setPeerID(_ id: Int, force: Bool, actor: String?) throws {
+        let state = snapshot
+        guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
+        guard (1...topology.managers.count).contains(id) else {
+            throw APIError.argument("Field \"id\": peer id must be between 1 and \(topology.managers.count), the number of controllers in the topology")
+        }
+        if let current = state.peering.id, current != id, !force {
+            throw APIError(.badRequest, "Conflict", "This controller already has peer id \(current); send \"force\": true to change it.")
+        }
+        guard state.peering.id != id else { return }
+        try commit(actor, "peering.self", detail: "id \(id)") { db in
+            try Store.set(.peering, PeeringSelf(id: id), in: db)
+        }
+    }
+
+    /// Updates the operator-editable identity; the audit row names each changed field.
+    func updateSettings(_ settings: ControllerSettings, actor: String?) throws {
+        let old = snapshot.controller
+        guard settings != old else { return }
+        var changes: [String] = []
+        if settings.topologyName != old.topologyName { changes.append("topology_name \"\(old.topologyName)\" → \"\(settings.topologyName)\"") }
+        if settings.controllerName != old.controllerName { changes.append("controller_name \"\(old.controllerName)\" → \"\(settings.controllerName)\"") }
+        if settings.ntpHosts != old.ntpHosts { changes.append("ntp_hosts \"\(old.ntpHosts)\" → \"\(settings.ntpHosts)\"") }
+        if settings.publicIP != old.publicIP { changes.append("public_ipaddress \(old.publicIP ?? "default") → \(settings.publicIP ?? "default")") }
+        try commit(actor, "config.update", detail: changes.joined(separator: "; ")) { db in try Store.set(.controller, settings, in: db) }
+    }
+}
