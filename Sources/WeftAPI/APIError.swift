@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WeftApp
 import WeftModel
 
 /// An error answered in the VNS3 envelope: one line,
@@ -37,10 +38,18 @@ public struct APIError: HTTPResponseError, Equatable {
 
     /// The message always names the field: "managers: controller address ... is not ...".
     public static func from(_ error: ValidationError) -> APIError {
-        guard let field = error.field, !error.message.contains(field) else {
-            return .init(.badRequest, error.kind.rawValue, error.message)
+        let status: HTTPResponse.Status = switch error.kind {
+        case .notFound: .notFound
+        case .forbidden: .forbidden
+        case .throttled: .tooManyRequests
+        case .unavailable: .conflict
+        case .argument, .notSupported, .conflict, .state: .badRequest
         }
-        return .init(.badRequest, error.kind.rawValue, "\(field): \(error.message)")
+        let name = error.name ?? error.kind.rawValue
+        guard let field = error.field, !error.message.contains(field) else {
+            return .init(status, name, error.message)
+        }
+        return .init(status, name, "\(field): \(error.message)")
     }
 
     public static func == (lhs: APIError, rhs: APIError) -> Bool {

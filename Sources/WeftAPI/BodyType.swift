@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import WeftApp
 
 /// What a route's body reader takes, by `Content-Type`. A body of another type is refused
 /// with 415 before it is parsed; a request without a body is never refused for its header

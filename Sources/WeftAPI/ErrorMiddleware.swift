@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import WeftApp
 import WeftModel
 
 /// Turns every failure into the VNS3 error envelope, including Hummingbird's own

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WeftApp
 import WeftModel
 import WeftStore
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import WeftApp
 import WeftModel
 
 /// A JSON request body checked against the fields an endpoint knows (the fields

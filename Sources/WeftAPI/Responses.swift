@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WeftApp
 import WeftModel
 
 /// Success responses in the VNS3 envelope, and raw file downloads.
@@ -22,23 +23,5 @@ enum Reply {
         headers[.contentType] = contentType
         headers[.contentDisposition] = "attachment; filename=\(filename)"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-}
-
-/// Date formats VNS3 uses.
-enum Timestamps {
-    static func iso8601(_ epoch: Int) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
-    }
-
-    /// "2020-01-24 20:39:59 +0000"
-    static func vns3(_ epoch: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss Z"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
     }
 }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Synchronization
+import WeftApp
 
 /// Who may call a route. Every route is protected unless it is registered as `.public`;
 /// what is not in the table at all (an unknown path) is protected too.

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import WeftApp
 
 /// Per-request context: who is calling (set by the auth middleware) and from where.
 public struct WeftRequestContext: RequestContext {

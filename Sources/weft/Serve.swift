@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WeftAPI
+import WeftApp
 import WeftFirewall
 import WeftModel
 import WeftReconciler
@@ -92,9 +93,8 @@ struct Serve: AsyncParsableCommand {
         }
         let certificate = try ServerCertificate.loadOrCreate(directory: directory + "/tls", addresses: [facts.privateIP].compactMap { $0 })
         // The web UI's state (sessions, traffic sampler) exists before the router that serves it.
-        let ui = UIState()
-        controller.attach(ui: ui)
-        let app = try WeftApp.application(controller: controller, certificate: certificate, logger: logger)
+        let ui = UIState(controller: controller)
+        let app = try HTTPServer.application(controller: controller, ui: ui, certificate: certificate, logger: logger)
 
         let shownHost = host == "0.0.0.0" ? (facts.privateIP?.description ?? "127.0.0.1") : host
         var banner = "Weft controller \(WeftVersion.weft): https://\(shownHost):\(port)/  (data: \(directory))\n"

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 @testable import WeftAPI
+@testable import WeftApp
 import WeftModel
 
 @Suite struct FirewallAPITests {

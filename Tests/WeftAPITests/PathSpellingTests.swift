@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 @testable import WeftAPI
+@testable import WeftApp
 import WeftModel
 
 /// What an attacker tries: every route in the table (API, metrics, UI), spelled every way
@@ -38,7 +39,7 @@ import WeftModel
                 Issue.record("no token"); return
             }
             try await client.execute(uri: "/api/access/token/\(id)", method: .put, headers: TestController.basic(), body: body(#"{"expired": true}"#)) { _ in }
-            let cookie = try #require(harness.controller.ui).sessions.create(user: "vnscubed")
+            let cookie = harness.ui.sessions.create(user: "vnscubed")
             let uiCookie: HTTPFields = [.cookie: "\(UISessions.cookieName)=\(cookie)", .contentType: "application/x-www-form-urlencoded"]
 
             let routes = harness.table.all.filter { $0.access != .public }
@@ -89,7 +90,7 @@ import WeftModel
     @Test func publicRoutesAreExactlyTheDeclaredOnes() {
         let table = RouteTable()
         let controller = try? TestController()
-        _ = controller.map { WeftApp.router(controller: $0.controller, table: table) }
+        _ = controller.map { HTTPServer.router(controller: $0.controller, table: table) }
         let open = Set(table.all.filter { $0.access == .public }.map { "\($0.method) \($0.path)" })
         #expect(open == ["GET /", "GET /ui/static/app.css", "GET /ui/static/app.js", "GET /ui/login", "POST /ui/login", "GET /ui/ping",
                          "POST /weft/v1/keyset/challenge", "POST /weft/v1/keyset/transfer"])

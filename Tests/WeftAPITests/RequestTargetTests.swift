@@ -1,5 +1,6 @@
 import Testing
 @testable import WeftAPI
+@testable import WeftApp
 
 @Suite struct RequestTargetTests {
     static let host = "198.18.0.2:8000"

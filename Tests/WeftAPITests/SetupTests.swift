@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import WeftAPI
+@testable import WeftApp
 import WeftModel
 
 /// The first start: weak keyset tokens, the public address, bodies of the wrong type, and
@@ -104,7 +105,7 @@ import WeftModel
     }
 
     static func browser(_ harness: TestController) throws -> Browser {
-        let sessions = try #require(harness.controller.ui).sessions
+        let sessions = harness.ui.sessions
         let cookie = sessions.create(user: "vnscubed")
         guard case .valid(let session) = sessions.lookup(cookie) else { throw CancellationError() }
         return Browser(cookie: cookie, csrf: session.csrf)

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 @testable import WeftAPI
+@testable import WeftApp
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -17,6 +18,7 @@ struct TestController {
     let table = RouteTable()
     let netfilter = FakeNetfilter()
     let ipsets = FakeIPSets()
+    let ui: UIState
 
     init(loginFailureLimit: Int = 10_000) throws {
         let store = try Store()
@@ -31,11 +33,12 @@ struct TestController {
             store: store, options: options,
             subsystems: [HostReconciler(sysctl: FakeSysctl(), netfilter: netfilter), firewall],
             inventory: FakeLinkInventory(), logger: Logger(label: "test"), firewall: firewall)
+        ui = UIState(controller: controller)
     }
 
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         await controller.facts.refresh()
-        let app = Application(router: WeftApp.router(controller: controller, table: table))
+        let app = Application(router: HTTPServer.router(controller: controller, ui: ui, table: table))
         try await app.test(.router) { client in try await body(client) }
     }
 

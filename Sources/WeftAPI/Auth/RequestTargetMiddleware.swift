@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import WeftApp
 
 /// Refuses an ambiguous request target (`RequestTarget`) with 400 before anything routes
 /// it, logs the refusal and counts it (`weft_api_targets_refused_total`).

@@ -1,4 +1,5 @@
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftStore
 
@@ -84,7 +85,7 @@ struct AccessRoutes {
             // As a password change in the web UI does: end the UI's sessions (here all of them,
             // the API has none of its own), also when the UI was renamed or switched off.
             if password != nil || username != current?.username || !ui.enabled {
-                controller.ui?.sessions.endAll(except: nil)
+                controller.uiAccountChanged()
             }
             return Reply.ok(["enabled": .bool(ui.enabled), "username": .string(username)])
         }

@@ -1,6 +1,7 @@
 import Hummingbird
 import WeftModel
 import WeftStore
+import WeftApp
 
 /// `GET/PUT /api/config`.
 struct ConfigRoutes {
@@ -14,40 +15,12 @@ struct ConfigRoutes {
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/config",
                                                      known: ["topology_name", "controller_name", "ntp_hosts", "public_ipaddress"])
             var settings = controller.snapshot.controller
-            if let name = try body.string("topology_name") { settings.topologyName = try Self.checkName(name, field: "topology_name") }
-            if let name = try body.string("controller_name") { settings.controllerName = try Self.checkName(name, field: "controller_name") }
-            if let hosts = try body.string("ntp_hosts") { settings.ntpHosts = try Self.checkNTPHosts(hosts) }
-            if let address = try body.string("public_ipaddress") { settings.publicIP = try Self.checkPublicIP(address) }
+            if let name = try body.string("topology_name") { settings.topologyName = try SettingsCheck.name(name, field: "topology_name") }
+            if let name = try body.string("controller_name") { settings.controllerName = try SettingsCheck.name(name, field: "controller_name") }
+            if let hosts = try body.string("ntp_hosts") { settings.ntpHosts = try SettingsCheck.ntpHosts(hosts) }
+            if let address = try body.string("public_ipaddress") { settings.publicIP = try SettingsCheck.publicIP(address) }
             try controller.updateSettings(settings, actor: context.principal)
             return Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
         }
-    }
-
-    static func checkName(_ name: String, field: String) throws -> String {
-        guard name.count <= 64, name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f }) else {
-            throw APIError.argument("Field \"\(field)\" must be at most 64 printable characters")
-        }
-        return name
-    }
-
-    /// An IPv4 address, or "" to go back to `--public-ip` / the private address.
-    static func checkPublicIP(_ text: String) throws -> String? {
-        let trimmed = text.trimmed
-        if trimmed.isEmpty { return nil }
-        guard let address = IPv4Address(trimmed) else {
-            throw ValidationError(field: "public_ipaddress", "Field \"public_ipaddress\": \"\(text.prefix(64))\" is not an IPv4 address")
-        }
-        return address.description
-    }
-
-    /// Space-separated host names or IPv4 addresses.
-    static func checkNTPHosts(_ text: String) throws -> String {
-        let hosts = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        for host in hosts {
-            let valid = host.count <= 253 && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
-                && !host.hasPrefix("-") && !host.hasPrefix(".")
-            guard valid else { throw APIError.argument("Field \"ntp_hosts\": \"\(host)\" is not a host name or IPv4 address") }
-        }
-        return hosts.joined(separator: " ")
     }
 }

@@ -1,3 +1,4 @@
+import WeftApp
 import WeftModel
 
 /// Turns API fields into IPsec values, refusing anything charon or BIRD would choke on,

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import WeftModel
 import WeftStore
+import WeftApp
 
 /// `GET/PUT /api/keyset`, and the controller-to-controller transfer under `/weft/v1`
 /// (not part of the VNS3 API; authenticated by the topology token alone).
@@ -11,7 +12,7 @@ struct KeysetRoutes {
     func register(_ api: APIGroup) {
         api.get("keyset") { _, _ in
             let state = controller.snapshot
-            guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
+            guard state.licensed else { throw SettingsCheck.mustBeLicensed }
             return Reply.ok(status(state))
         }
         api.put("keyset") { request, context in
@@ -20,7 +21,7 @@ struct KeysetRoutes {
             let token = try body.string("token", required: true) ?? ""
             try body.unsupported("sealed_network", default: false, reason: "sealed networks are not implemented")
             let source = try body.string("source").map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
-            let topologyName = try body.string("topology_name").map { try ConfigRoutes.checkName($0, field: "topology_name") }
+            let topologyName = try body.string("topology_name").map { try SettingsCheck.name($0, field: "topology_name") }
             let startedAt = try controller.startKeyset(token: token, source: source, topologyName: topologyName, actor: context.principal)
             var payload = status(controller.snapshot)
             if case .object(var object) = payload {
@@ -46,21 +47,6 @@ struct KeysetRoutes {
         }
         if let started = progress.startedAt { object["started_at_i"] = .int(started) }
         return .object(object)
-    }
-
-    /// A host name or IPv4 address, optionally with a port.
-    static func checkSource(_ source: String) throws {
-        var host = Substring(source)
-        for prefix in ["https://", "http://"] where host.hasPrefix(prefix) { host = host.dropFirst(prefix.count) }
-        if let colon = host.lastIndex(of: ":") {
-            guard let port = Int(host[host.index(after: colon)...]), (1...65535).contains(port) else {
-                throw APIError.argument("Field \"source\": invalid port in \"\(source)\"")
-            }
-            host = host[..<colon]
-        }
-        let valid = !host.isEmpty && host.count <= 253
-            && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
-        guard valid else { throw APIError.argument("Field \"source\": \"\(source)\" is not a host name or IPv4 address") }
     }
 
     /// Public routes: the peer proves it knows the topology token (challenge-response).

@@ -1,12 +1,12 @@
 import Hummingbird
 import WeftModel
 import WeftStore
+import WeftApp
 
 /// Licensing, which in Weft only defines the topology: `PUT/GET /api/license`,
 /// `PUT /api/license/parameters` (then the controller restarts, as VNS3 reboots).
 struct LicenseRoutes {
     let controller: Controller
-    static let mustBeLicensed = APIError(.badRequest, "LicenseError", "Must be licensed first.")
 
     func register(_ api: APIGroup) {
         api.put("license") { request, context in
@@ -18,7 +18,7 @@ struct LicenseRoutes {
             ])
         }
         api.get("license") { _, _ in
-            guard let license = controller.snapshot.license else { throw Self.mustBeLicensed }
+            guard let license = controller.snapshot.license else { throw SettingsCheck.mustBeLicensed }
             let topology = license.topology ?? .default
             return Reply.ok([
                 "license_present": true,
@@ -35,7 +35,7 @@ struct LicenseRoutes {
         api.put("license/parameters") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/license/parameters",
                                                      known: ["subnet", "managers", "asns", "clients", "my_manager_vip", "default"])
-            guard let license = controller.snapshot.license else { throw Self.mustBeLicensed }
+            guard let license = controller.snapshot.license else { throw SettingsCheck.mustBeLicensed }
             guard !license.finalized else {
                 throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
             }

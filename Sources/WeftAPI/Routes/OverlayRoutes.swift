@@ -1,5 +1,6 @@
 import Crypto
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftReconciler
 import WeftStore

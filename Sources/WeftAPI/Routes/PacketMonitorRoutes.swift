@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Synchronization
+import WeftApp
 import WeftCapture
 import WeftModel
 

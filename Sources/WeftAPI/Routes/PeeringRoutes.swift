@@ -2,6 +2,7 @@ import Hummingbird
 import WeftModel
 import WeftReconciler
 import WeftStore
+import WeftApp
 
 /// `GET /api/peering`, `PUT /api/peering/self`, and the mesh: `POST /api/peering/peers`,
 /// `PUT/DELETE /api/peering/peers/{id}` (one direction; the reverse call is made on the
@@ -55,7 +56,7 @@ struct PeeringRoutes {
     @discardableResult
     static func addPeer(_ body: RequestFields, controller: Controller, principal: String?) throws -> Int {
         let state = controller.snapshot
-        guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
+        guard let topology = state.topology else { throw SettingsCheck.mustBeLicensed }
         guard let id = try body.int("id", required: true), (1...topology.managers.count).contains(id) else {
             throw APIError.argument("Field \"id\": the peer id must be between 1 and \(topology.managers.count)")
         }

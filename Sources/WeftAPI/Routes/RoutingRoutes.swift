@@ -1,4 +1,5 @@
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftReconciler
 import WeftStore

@@ -1,4 +1,5 @@
 import Hummingbird
+import WeftApp
 
 /// `PUT /api/server {reboot}`: restarts the daemon (VNS3 reboots the appliance).
 struct ServerRoutes {

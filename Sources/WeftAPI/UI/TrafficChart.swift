@@ -1,4 +1,5 @@
 import Foundation
+import WeftApp
 
 /// Traffic charts as inline SVG: one per interface, received and sent rates as two lines.
 /// Only presentation attributes and classes (the UI's CSP forbids inline styles).

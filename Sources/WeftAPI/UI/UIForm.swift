@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import WeftApp
 import WeftModel
 
 /// An `application/x-www-form-urlencoded` body (what the UI's forms post).

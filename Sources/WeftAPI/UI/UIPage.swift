@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import WeftApp
 import WeftModel
 
 /// HTML building blocks for the web UI: escaping, the page frame, and responses that

@@ -1,4 +1,5 @@
 import Hummingbird
+import WeftApp
 import WeftStore
 
 /// `/ui/account`: change the web UI (admin) password and the API password, through the

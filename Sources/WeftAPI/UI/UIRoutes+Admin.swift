@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftStore
 

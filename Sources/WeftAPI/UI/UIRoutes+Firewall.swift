@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import WeftApp
 import WeftFirewall
 import WeftModel
 import WeftReconciler

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import WeftModel
 import WeftStore
+import WeftApp
 
 /// `/ui/setup`: the first start in the browser, in the order the controller needs it —
 /// 1. the topology (VNS3's default, or the operator's subnet; the controller restarts),
@@ -65,7 +66,7 @@ extension UIRoutes {
             do {
                 guard let id = Int(call.form["peer_id"] ?? "") else { throw APIError.argument("Field \"id\": choose this controller's peer id") }
                 var settings = controller.snapshot.controller
-                settings.publicIP = try ConfigRoutes.checkPublicIP(call.form["public_ip"] ?? "")
+                settings.publicIP = try SettingsCheck.publicIP(call.form["public_ip"] ?? "")
                 // Validate both before changing either.
                 guard let topology = controller.snapshot.topology, (1...topology.managers.count).contains(id) else {
                     throw APIError.argument("Field \"id\": peer id must be between 1 and \(controller.snapshot.topology?.managers.count ?? 0)")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftStore
 

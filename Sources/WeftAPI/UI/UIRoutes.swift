@@ -2,13 +2,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import WeftApp
 import WeftModel
 import WeftStore
 
 /// The shared state of the web UI: sessions, snapshot uploads awaiting confirmation, and
-/// the traffic sampler. The daemon makes one at start (`Controller.attach(ui:)`) and runs
-/// its sampler in the `ServiceGroup`; failed logins count in `CredentialVerifier`'s
-/// throttle, shared with the API.
+/// the traffic sampler. The daemon makes one at start and runs its sampler in the
+/// `ServiceGroup`; failed logins count in `CredentialVerifier`'s throttle, shared with the
+/// API; a change of the UI account through the API ends every session.
 public final class UIState: Sendable {
     let sessions: UISessions
     let uploads = UISnapshotUploads()
@@ -17,9 +18,11 @@ public final class UIState: Sendable {
     /// Identifies this run of the process: the "restarting" page polls `/ui/ping` until it changes.
     let boot = UISessions.randomToken()
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        sessions = UISessions(environment: environment)
+    public init(controller: Controller, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let sessions = UISessions(environment: environment)
+        self.sessions = sessions
         sampler = TrafficSampler()
+        controller.observeUIAccountChanges { sessions.endAll(except: nil) }
     }
 }
 
@@ -44,18 +47,11 @@ struct UIRoutes: Sendable {
     /// Where every UI route is recorded with its access (`.uiSession` unless declared public).
     let table: RouteTable
 
-    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState? = nil, table: RouteTable = RouteTable()) {
+    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState, table: RouteTable = RouteTable()) {
         self.controller = controller
         self.table = table
         self.firewall = firewall ?? FirewallRoutes(controller: controller)
-        if let state = state ?? controller.ui {
-            self.state = state
-        } else {
-            // No daemon wiring (tests): make the state and attach it, so API password changes reach the sessions.
-            let made = UIState()
-            controller.attach(ui: made)
-            self.state = made
-        }
+        self.state = state
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!

@@ -1,4 +1,5 @@
 import Synchronization
+import WeftApp
 import WeftStore
 
 /// Snapshot files uploaded through the web UI that wait for the user to confirm the

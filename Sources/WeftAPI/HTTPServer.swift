@@ -4,18 +4,20 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import ServiceLifecycle
+import WeftApp
 import WeftStore
 
 /// Builds the HTTPS application: middlewares first (metrics, HSTS, errors, the request
 /// target check, default-deny auth), then every route, each recorded with its access.
-public enum WeftApp {
-    public static func router(controller: Controller, table: RouteTable = RouteTable()) -> Router<WeftRequestContext> {
+public enum HTTPServer {
+    public static func router(controller: Controller, ui: UIState? = nil, table: RouteTable = RouteTable()) -> Router<WeftRequestContext> {
+        let ui = ui ?? UIState(controller: controller)
         let router = Router(context: WeftRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: controller.metrics))
         router.add(middleware: TransportSecurityMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestTargetMiddleware(metrics: controller.metrics))
-        router.add(middleware: AuthMiddleware(verifier: controller.verifier, table: table, uiGate: UIRoutes.sessionGate(controller)))
+        router.add(middleware: AuthMiddleware(verifier: controller.verifier, table: table, uiGate: UIRoutes.sessionGate(ui)))
         router.on(.get, "metrics", access: .apiCredentials, table: table) { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
@@ -44,11 +46,11 @@ public enum WeftApp {
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
-        UIRoutes(controller: controller, firewall: firewall, table: table).register(router)
+        UIRoutes(controller: controller, firewall: firewall, state: ui, table: table).register(router)
         return router
     }
 
-    public static func application(controller: Controller, certificate: ServerCertificate.Files, logger: Logger) throws -> some ApplicationProtocol {
+    public static func application(controller: Controller, ui: UIState, certificate: ServerCertificate.Files, logger: Logger) throws -> some ApplicationProtocol {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.privateKeyPEM.utf8), format: .pem)))
@@ -56,7 +58,7 @@ public enum WeftApp {
         tls.cipherSuites = tlsCipherSuites
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [RawTargetRecorderInstaller()])
         return Application(
-            router: router(controller: controller),
+            router: router(controller: controller, ui: ui),
             server: try .tls(.http1(configuration: http1), tlsConfiguration: tls),
             configuration: .init(address: .hostname(controller.options.host, port: controller.options.port), serverName: nil),
             logger: logger)

@@ -24,7 +24,7 @@ public final class AlertDispatcher: Service, Sendable {
     }
 
     public static let retryDelays: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
-    static let keep = 200
+    public static let keep = 200
 
     private let controller: Controller
     private let stream: AsyncStream<AlertEvent>

@@ -47,11 +47,11 @@ public final class Controller: Sendable {
     public var alerts: AlertDispatcher? { dispatcher.withLock { $0 } }
     private let dispatcher = Mutex<AlertDispatcher?>(nil)
     public func attach(_ alerts: AlertDispatcher) { dispatcher.withLock { $0 = alerts } }
-    /// The web UI's sessions and traffic sampler (set once at start, before serving; the
-    /// router makes one when it is missing, as in tests).
-    public var ui: UIState? { uiState.withLock { $0 } }
-    private let uiState = Mutex<UIState?>(nil)
-    public func attach(ui: UIState) { uiState.withLock { $0 = ui } }
+    /// Called when the web UI's account changes (password, name, switched off): the UI ends
+    /// its sessions. Registered once at start by the UI.
+    public func observeUIAccountChanges(_ handler: @escaping @Sendable () -> Void) { uiAccountObservers.withLock { $0.append(handler) } }
+    public func uiAccountChanged() { for handler in uiAccountObservers.withLock({ $0 }) { handler() } }
+    private let uiAccountObservers = Mutex<[@Sendable () -> Void]>([])
     private let state: Mutex<DesiredState>
 
     /// The address clientpacks name as the server (see `ControllerOptions.publicAddress`).

@@ -43,12 +43,12 @@ extension Controller {
         var pack = packs.state(address.description)
         if let value {
             guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
-                throw APIError.argument("Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
+                throw ValidationError(.argument, "Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
             }
             pack.tags[key] = value
         } else {
             guard pack.tags.removeValue(forKey: key) != nil else {
-                throw APIError.notFound("Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"")
+                throw ValidationError(.notFound, "Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"")
             }
         }
         packs.byAddress[address.description] = pack

@@ -13,7 +13,7 @@ public final class RestartSwitch: Service, Sendable {
     private let requested = Mutex<String?>(nil)
     private let signal: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
-    let logger: Logger
+    public let logger: Logger
     public static let downtime: Duration = .seconds(3)
 
     public init(logger: Logger) {

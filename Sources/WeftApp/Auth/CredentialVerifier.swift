@@ -12,9 +12,9 @@ import WeftStore
 /// so the cache never holds a password or a plain hash of one). Any password change
 /// clears the cache.
 public final class CredentialVerifier: Sendable {
-    struct TokenEntry: Sendable {
-        var token: APIToken
-        var persistedAt: Int
+    public struct TokenEntry: Sendable {
+        public var token: APIToken
+        public var persistedAt: Int
     }
 
     private let store: Store
@@ -22,9 +22,9 @@ public final class CredentialVerifier: Sendable {
     private let verified = Mutex<Set<Data>>([])
     private let tokens = Mutex<[String: TokenEntry]>([:])
     private let failures = Mutex<[String: (count: Int, since: Int)]>([:])
-    static let cacheLimit = 256
+    public static let cacheLimit = 256
     /// Failed credential checks allowed per client address per minute.
-    let failureLimit: Int
+    public let failureLimit: Int
 
     public init(store: Store, failureLimit: Int = 20) throws {
         self.store = store

@@ -56,7 +56,7 @@ public enum ServerCertificate {
     }
 
     /// Writes a secret: temp file created 0600, then renamed into place.
-    static func writePrivate(_ text: String, to path: String) throws {
+    public static func writePrivate(_ text: String, to path: String) throws {
         let temporary = path + ".tmp"
         let manager = FileManager.default
         try? manager.removeItem(atPath: temporary)

@@ -7,26 +7,26 @@ import WeftSNMP
 /// namespace) every `interval`, keeping the last `capacity` samples per interface, so the
 /// dashboard can draw traffic charts. A `Service` in the daemon's `ServiceGroup`.
 public final class TrafficSampler: Service, Sendable {
-    struct Sample: Sendable, Equatable {
-        var at: Double
-        var rxBytes: UInt64
-        var txBytes: UInt64
+    public struct Sample: Sendable, Equatable {
+        public var at: Double
+        public var rxBytes: UInt64
+        public var txBytes: UInt64
     }
 
     /// Rates between consecutive samples, in bytes per second.
-    struct Series: Sendable {
-        var name: String
-        var times: [Double]
-        var rx: [Double]
-        var tx: [Double]
+    public struct Series: Sendable {
+        public var name: String
+        public var times: [Double]
+        public var rx: [Double]
+        public var tx: [Double]
     }
 
-    let interval: Duration
-    let capacity: Int
-    let path: String
+    public let interval: Duration
+    public let capacity: Int
+    public let path: String
     private let rings = Mutex<[String: [Sample]]>([:])
 
-    init(interval: Duration = .seconds(5), capacity: Int = 60, path: String = "/proc/net/dev") {
+    public init(interval: Duration = .seconds(5), capacity: Int = 60, path: String = "/proc/net/dev") {
         self.interval = interval
         self.capacity = capacity
         self.path = path
@@ -42,12 +42,12 @@ public final class TrafficSampler: Service, Sendable {
     }
 
     /// Reads the counters once and appends one sample per interface.
-    func sample(now: Double = Date().timeIntervalSince1970) {
+    public func sample(now: Double = Date().timeIntervalSince1970) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         record(LinuxInterfaces.parseProcNetDev(text).mapValues { ($0.rxBytes, $0.txBytes) }, at: now)
     }
 
-    func record(_ counters: [String: (UInt64, UInt64)], at now: Double) {
+    public func record(_ counters: [String: (UInt64, UInt64)], at now: Double) {
         rings.withLock { rings in
             for (name, value) in counters {
                 var ring = rings[name] ?? []
@@ -61,7 +61,7 @@ public final class TrafficSampler: Service, Sendable {
 
     /// Per interface (sorted: overlay and tunnels first, loopback last), the rate between
     /// each pair of consecutive samples; a counter that went backwards counts as 0.
-    func series() -> [Series] {
+    public func series() -> [Series] {
         let snapshot = rings.withLock { $0 }
         return snapshot.keys.sorted(by: Self.order).map { name in
             let ring = snapshot[name]!
@@ -77,7 +77,7 @@ public final class TrafficSampler: Service, Sendable {
     }
 
     /// What an interface carries, for the chart's caption.
-    static func role(_ name: String) -> String {
+    public static func role(_ name: String) -> String {
         switch name {
         case "tun0": "overlay (WireGuard)"
         case "tun1": "overlay (OpenVPN)"
@@ -87,7 +87,7 @@ public final class TrafficSampler: Service, Sendable {
         }
     }
 
-    static func order(_ a: String, _ b: String) -> Bool {
+    public static func order(_ a: String, _ b: String) -> Bool {
         func rank(_ name: String) -> Int {
             switch role(name) {
             case "loopback": 3

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Prometheus
 import Synchronization
 import WeftModel
@@ -12,15 +11,15 @@ public final class WeftMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let interfaceTotals = Mutex<[String: UInt64]>([:])
 
-    static let requestBuckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+    public static let requestBuckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                              .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                              .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
-    static let reconcileBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+    public static let reconcileBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
                                                .milliseconds(500), .seconds(1), .seconds(5), .seconds(10), .seconds(30)]
 
     public init() {}
 
-    static let help: [String: String] = [
+    public static let help: [String: String] = [
         "weft_api_request_duration_seconds": "API request latency by method and status code.",
         "weft_api_targets_refused_total": "Requests refused before routing for an ambiguous target (//, dot segments, encoded / . NUL, foreign absolute URL).",
         "weft_reconcile_duration_seconds": "Duration of one subsystem's reconcile pass.",
@@ -42,19 +41,19 @@ public final class WeftMetrics: Sendable {
     ]
 
     /// The full name goes in `metricName` (the unit is already part of it).
-    static func descriptor(_ name: String) -> MetricNameDescriptor {
+    public static func descriptor(_ name: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? name)
     }
 
-    func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
+    public func gauge(_ name: String, _ labels: [(String, String)] = []) -> Gauge {
         registry.makeGauge(descriptor: Self.descriptor(name), labels: labels)
     }
 
-    func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
+    public func counter(_ name: String, _ labels: [(String, String)] = []) -> Counter {
         registry.makeCounter(descriptor: Self.descriptor(name), labels: labels)
     }
 
-    func histogram(_ name: String, _ labels: [(String, String)], buckets: [Duration]) -> DurationHistogram {
+    public func histogram(_ name: String, _ labels: [(String, String)], buckets: [Duration]) -> DurationHistogram {
         registry.makeDurationHistogram(descriptor: Self.descriptor(name), labels: labels, buckets: buckets)
     }
 
@@ -63,7 +62,7 @@ public final class WeftMetrics: Sendable {
             .recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    func countRefusedTarget() {
+    public func countRefusedTarget() {
         counter("weft_api_targets_refused_total").increment()
     }
 
@@ -76,7 +75,7 @@ public final class WeftMetrics: Sendable {
 
     /// Brings a counter up to a total read from the kernel (resetting it when the kernel's
     /// counter went backwards, e.g. a device was recreated).
-    func advance(_ name: String, labels: [(String, String)], to total: UInt64) {
+    public func advance(_ name: String, labels: [(String, String)], to total: UInt64) {
         let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
         let counter = counter(name, labels)
         let previous = interfaceTotals.withLock { table -> UInt64? in
@@ -130,40 +129,22 @@ public final class WeftMetrics: Sendable {
         return registry.emitToBuffer()
     }
 
-    struct NetDevRow: Equatable {
-        var name: String
-        var rxBytes: UInt64
-        var rxPackets: UInt64
-        var txBytes: UInt64
-        var txPackets: UInt64
+    public struct NetDevRow: Equatable {
+        public var name: String
+        public var rxBytes: UInt64
+        public var rxPackets: UInt64
+        public var txBytes: UInt64
+        public var txPackets: UInt64
     }
 
     /// `/proc/net/dev`: two header lines, then `name: rx_bytes rx_packets … (8 rx) tx_bytes tx_packets …`.
-    static func parseNetDev(_ text: String) -> [NetDevRow] {
+    public static func parseNetDev(_ text: String) -> [NetDevRow] {
         text.split(separator: "\n").dropFirst(2).compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             let numbers = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt64($0) }
             guard numbers.count >= 10, !name.isEmpty else { return nil }
             return NetDevRow(name: name, rxBytes: numbers[0], rxPackets: numbers[1], txBytes: numbers[8], txPackets: numbers[9])
-        }
-    }
-}
-
-/// Records every request's method, final status and duration (outermost middleware).
-struct MetricsMiddleware: RouterMiddleware {
-    typealias Context = WeftRequestContext
-    let metrics: WeftMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            metrics.recordRequest(method: request.method.rawValue, status: Int(response.status.code), duration: ContinuousClock.now - start)
-            return response
-        } catch {
-            metrics.recordRequest(method: request.method.rawValue, status: 500, duration: ContinuousClock.now - start)
-            throw error
         }
     }
 }

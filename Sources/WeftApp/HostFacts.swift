@@ -13,10 +13,10 @@ public struct HostFacts: Sendable, Equatable {
 
 public final class HostFactsCache: Sendable {
     private let current: Mutex<HostFacts>
-    let inventory: any LinkInventory
-    let options: ControllerOptions
+    public let inventory: any LinkInventory
+    public let options: ControllerOptions
 
-    init(inventory: any LinkInventory, options: ControllerOptions) {
+    public init(inventory: any LinkInventory, options: ControllerOptions) {
         self.inventory = inventory
         self.options = options
         current = Mutex(HostFacts(uplink: options.uplink ?? "eth0", privateIP: options.privateIP, gateway: nil, interfaces: []))

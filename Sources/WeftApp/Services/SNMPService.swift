@@ -11,8 +11,8 @@ import WeftSNMP
 /// the controller. As on VNS3, the port is closed by the default firewall until a customer
 /// rule opens it (`INPUT_CUST -p udp -s NET --dport 161 -j ACCEPT`).
 public final class SNMPService: Service, Sendable {
-    let controller: Controller
-    let agent: SNMPAgent
+    public let controller: Controller
+    public let agent: SNMPAgent
     private let counters = Mutex(WeftCounters(clientpacksConnected: 0, clientpacksTotal: 0, tunnelsUp: 0, tunnelsConfigured: 0, peersUp: 0,
                                               version: WeftVersion.weft))
     private let reported = Mutex<Int>(0)
@@ -34,13 +34,13 @@ public final class SNMPService: Service, Sendable {
     }
 
     /// Gives the data source (created before `self`) a way back to the counters.
-    final class Box: Sendable {
+    public final class Box: Sendable {
         private let target = Mutex<SNMPService?>(nil)
-        var service: SNMPService? {
+        public var service: SNMPService? {
             get { target.withLock { $0 } }
             set { target.withLock { $0 = newValue } }
         }
-        func read() -> WeftCounters {
+        public func read() -> WeftCounters {
             service?.counters.withLock { $0 }
                 ?? WeftCounters(clientpacksConnected: 0, clientpacksTotal: 0, tunnelsUp: 0, tunnelsConfigured: 0, peersUp: 0, version: WeftVersion.weft)
         }
@@ -64,7 +64,7 @@ public final class SNMPService: Service, Sendable {
         agent.stop()
     }
 
-    func refresh() async {
+    public func refresh() async {
         let state = controller.snapshot
         let live = controller.ipsec?.liveTunnels() ?? [:]
         let handshakes = await controller.peering?.handshakes() ?? [:]

@@ -17,14 +17,14 @@ public final class ClientWatcher: Service, Sendable {
         public let at: Int
     }
 
-    struct Seen: Sendable, Equatable, Hashable {
-        let address: String
-        let protocolName: String
-        let endpoint: String
+    public struct Seen: Sendable, Equatable, Hashable {
+        public let address: String
+        public let protocolName: String
+        public let endpoint: String
     }
 
-    static let handshakeWindow = 180
-    static let keep = 200
+    public static let handshakeWindow = 180
+    public static let keep = 200
 
     private let controller: Controller
     private let interval: Duration
@@ -34,7 +34,7 @@ public final class ClientWatcher: Service, Sendable {
     /// only while this is fresh, so a client that moved to another controller is withdrawn
     /// here within `activeWindow` seconds rather than after the 3-minute handshake window.
     private let activity = Mutex<(rx: [String: (bytes: Int, changedAt: Int)], active: Set<String>)>(([:], []))
-    static let activeWindow = 30
+    public static let activeWindow = 30
 
     /// Clients that reached this controller recently (announced to the mesh as /32s).
     public var active: [String] { activity.withLock { Array($0.active) } }
@@ -62,7 +62,7 @@ public final class ClientWatcher: Service, Sendable {
 
     /// Mesh peers: `peer_up`/`peer_down` alerts when a BGP session over a peering link
     /// becomes established or drops (BFD makes that fast).
-    func pollPeers() async {
+    public func pollPeers() async {
         let peers = controller.snapshot.peers.peers
         guard !peers.isEmpty, let bird = controller.bird, bird.isRunning,
               let protocols = try? await bird.control.protocols() else { return }
@@ -90,7 +90,7 @@ public final class ClientWatcher: Service, Sendable {
         }
     }
 
-    func poll() async {
+    public func poll() async {
         await pollPeers()
         let snapshot = controller.snapshot
         guard let keys = snapshot.overlayKeys else { return }

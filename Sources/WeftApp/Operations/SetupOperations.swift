@@ -9,12 +9,12 @@ import WeftStore
 extension Controller {
     /// Stores the licence text. Refused once the parameters are accepted.
     @discardableResult
-    func uploadLicense(_ bytes: [UInt8], actor: String?) throws -> LicenseState {
+    public func uploadLicense(_ bytes: [UInt8], actor: String?) throws -> LicenseState {
         guard let text = String(validating: bytes, as: UTF8.self), !text.trimmed.isEmpty else {
-            throw APIError.argument("The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
+            throw ValidationError(.argument, "The licence must be sent as non-empty UTF-8 text (Content-Type: text/plain)")
         }
         if snapshot.license?.finalized == true {
-            throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
+            throw ValidationError(.state, name: "LicenseError", "The licence parameters are already accepted; the topology cannot be changed on this controller.")
         }
         let sha1 = Hex.encode(Insecure.SHA1.hash(data: bytes))
         let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
@@ -23,10 +23,10 @@ extension Controller {
     }
 
     /// Accepts the licence parameters (irreversible), then restarts, as VNS3 reboots.
-    func acceptLicenseParameters(_ topology: Topology, actor: String?) throws {
-        guard var license = snapshot.license else { throw LicenseRoutes.mustBeLicensed }
+    public func acceptLicenseParameters(_ topology: Topology, actor: String?) throws {
+        guard var license = snapshot.license else { throw SettingsCheck.mustBeLicensed }
         guard !license.finalized else {
-            throw APIError(.badRequest, "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
+            throw ValidationError(.state, name: "LicenseError", "The licence parameters are already accepted; they cannot be changed.")
         }
         license.topology = topology
         license.finalizedAt = Store.now()
@@ -38,16 +38,16 @@ extension Controller {
 
     /// Generates the keyset (a strong `token` is required) or fetches it from `source`;
     /// returns when the job started. `topologyName`, if given and new, is stored too.
-    func startKeyset(token: String, source: String?, topologyName: String?, actor: String?) throws -> Int {
-        guard !token.isEmpty else { throw APIError.argument("Field \"token\" must not be empty") }
+    public func startKeyset(token: String, source: String?, topologyName: String?, actor: String?) throws -> Int {
+        guard !token.isEmpty else { throw ValidationError(.argument, "Field \"token\" must not be empty") }
         guard token.count <= KeysetToken.maximumLength else {
-            throw APIError.argument("Field \"token\" is longer than \(KeysetToken.maximumLength) characters")
+            throw ValidationError(.argument, "Field \"token\" is longer than \(KeysetToken.maximumLength) characters")
         }
-        if let source { try KeysetRoutes.checkSource(source) }
+        if let source { try SettingsCheck.keysetSource(source) }
         let state = snapshot
-        guard state.licensed else { throw LicenseRoutes.mustBeLicensed }
+        guard state.licensed else { throw SettingsCheck.mustBeLicensed }
         guard let topology = state.topology else {
-            throw APIError(.badRequest, "LicenseError", "The licence parameters must be accepted first (must be licensed and finalized).")
+            throw ValidationError(.state, name: "LicenseError", "The licence parameters must be accepted first (must be licensed and finalized).")
         }
         // A new keyset's token must be strong (a fetch uses the source's token as it is).
         if source == nil, state.keyset == nil { try KeysetToken.checkNew(token) }
@@ -57,8 +57,8 @@ extension Controller {
         let startedAt: Int
         switch keysets.start(job) {
         case .success(let time): startedAt = time
-        case .failure(.inProgress): throw APIError(.badRequest, "KeysetInProgress", "Keyset setup in progress.")
-        case .failure(.exists): throw APIError(.badRequest, "KeysetExists", "Keyset already exists.")
+        case .failure(.inProgress): throw ValidationError(.state, name: "KeysetInProgress", "Keyset setup in progress.")
+        case .failure(.exists): throw ValidationError(.state, name: "KeysetExists", "Keyset already exists.")
         }
         if let topologyName, topologyName != state.controller.topologyName {
             var settings = state.controller
@@ -69,14 +69,14 @@ extension Controller {
     }
 
     /// This controller's place in the mesh (1 … the number of controllers in the topology).
-    func setPeerID(_ id: Int, force: Bool, actor: String?) throws {
+    public func setPeerID(_ id: Int, force: Bool, actor: String?) throws {
         let state = snapshot
-        guard let topology = state.topology else { throw LicenseRoutes.mustBeLicensed }
+        guard let topology = state.topology else { throw SettingsCheck.mustBeLicensed }
         guard (1...topology.managers.count).contains(id) else {
-            throw APIError.argument("Field \"id\": peer id must be between 1 and \(topology.managers.count), the number of controllers in the topology")
+            throw ValidationError(.argument, "Field \"id\": peer id must be between 1 and \(topology.managers.count), the number of controllers in the topology")
         }
         if let current = state.peering.id, current != id, !force {
-            throw APIError(.badRequest, "Conflict", "This controller already has peer id \(current); send \"force\": true to change it.")
+            throw ValidationError(.conflict, "This controller already has peer id \(current); send \"force\": true to change it.")
         }
         guard state.peering.id != id else { return }
         try commit(actor, "peering.self", detail: "id \(id)") { db in
@@ -85,7 +85,7 @@ extension Controller {
     }
 
     /// Updates the operator-editable identity; the audit row names each changed field.
-    func updateSettings(_ settings: ControllerSettings, actor: String?) throws {
+    public func updateSettings(_ settings: ControllerSettings, actor: String?) throws {
         let old = snapshot.controller
         guard settings != old else { return }
         var changes: [String] = []

@@ -25,20 +25,20 @@ public final class KeysetService: Service, Sendable {
 
     public enum StartError: Error, Equatable { case inProgress, exists }
 
-    let store: Store
-    let logger: Logger
+    public let store: Store
+    public let logger: Logger
     private let progressState = Mutex(Progress())
     private let installedHook = Mutex<(@Sendable () -> Void)?>(nil)
     private let jobs: AsyncStream<Job>
     private let continuation: AsyncStream<Job>.Continuation
 
-    init(store: Store, logger: Logger) {
+    public init(store: Store, logger: Logger) {
         self.store = store
         self.logger = logger
         (jobs, continuation) = AsyncStream.makeStream(of: Job.self)
     }
 
-    func onInstalled(_ hook: @escaping @Sendable () -> Void) { installedHook.withLock { $0 = hook } }
+    public func onInstalled(_ hook: @escaping @Sendable () -> Void) { installedHook.withLock { $0 = hook } }
 
     public var progress: Progress { progressState.withLock { $0 } }
 
@@ -67,7 +67,7 @@ public final class KeysetService: Service, Sendable {
         }
     }
 
-    func perform(_ job: Job) async {
+    public func perform(_ job: Job) async {
         do {
             switch job {
             case .generate(let token, let topology, let topologyName, let actor):
@@ -99,12 +99,12 @@ public final class KeysetService: Service, Sendable {
 }
 
 /// The target side of the controller-to-controller keyset transfer (see `KeysetTransfer`).
-enum KeysetFetcher {
-    struct FetchError: Error, CustomStringConvertible {
-        let description: String
+public enum KeysetFetcher {
+    public struct FetchError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func baseURL(_ source: String) -> String {
+    public static func baseURL(_ source: String) -> String {
         var host = source.trimmed
         for prefix in ["https://", "http://"] where host.hasPrefix(prefix) { host = String(host.dropFirst(prefix.count)) }
         while host.hasSuffix("/") { host.removeLast() }
@@ -112,7 +112,7 @@ enum KeysetFetcher {
         return "https://\(host)\(hasPort ? "" : ":8000")"
     }
 
-    static func fetch(source: String, token: String) async throws -> (Keyset, SymmetricKey) {
+    public static func fetch(source: String, token: String) async throws -> (Keyset, SymmetricKey) {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none  // authenticity comes from the token-derived proofs
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
@@ -127,7 +127,7 @@ enum KeysetFetcher {
         }
     }
 
-    static func exchange(_ client: HTTPClient, source: String, token: String) async throws -> (Keyset, SymmetricKey) {
+    public static func exchange(_ client: HTTPClient, source: String, token: String) async throws -> (Keyset, SymmetricKey) {
         let base = baseURL(source)
 
         let challenge = try await post(client, base + "/weft/v1/keyset/challenge", body: [:])
@@ -154,7 +154,7 @@ enum KeysetFetcher {
         return (keyset, key)
     }
 
-    static func post(_ client: HTTPClient, _ url: String, body: JSONValue) async throws -> JSONValue {
+    public static func post(_ client: HTTPClient, _ url: String, body: JSONValue) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
