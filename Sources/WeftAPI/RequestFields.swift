@@ -3,21 +3,16 @@ import NIOCore
 import WeftApp
 import WeftModel
 
-/// A JSON request body checked against the fields an endpoint knows (the fields
-/// `sdk-endpoints.tsv` lists for it). Unknown fields, wrong types, malformed JSON and
-/// oversized bodies are refused with a message that names the field.
-struct RequestFields {
+/// Reading a request body into the application layer's `InputFields`: the JSON object of
+/// the body, checked against the fields an endpoint knows (the fields `sdk-endpoints.tsv`
+/// lists for it). Unknown fields, wrong types, malformed JSON and oversized bodies are
+/// refused with a message that names the field.
+typealias RequestFields = InputFields
+
+extension InputFields {
     static let maxBodySize = 1 << 20
     /// Bulk endpoints (a whole firewall) take up to 8 MiB.
     static let largeBodySize = 8 << 20
-
-    let object: JSONObject
-    let endpoint: String
-
-    init(object: JSONObject, endpoint: String) {
-        self.object = object
-        self.endpoint = endpoint
-    }
 
     /// Reads and validates the body. An empty body counts as `{}`.
     static func parse(_ request: Request, context: WeftRequestContext, endpoint: String, known: Set<String>,
@@ -64,64 +59,6 @@ struct RequestFields {
 
     static func isBlank(_ bytes: [UInt8]) -> Bool {
         bytes.allSatisfy { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
-    }
-
-    func has(_ name: String) -> Bool {
-        if case .null? = object[name] { return false }
-        return object[name] != nil
-    }
-
-    private func typeError(_ name: String, _ expected: String) -> APIError {
-        APIError.argument("Field \"\(name)\" of \(endpoint) must be \(expected), got \(object[name]?.typeName ?? "nothing")")
-    }
-
-    func string(_ name: String, required: Bool = false) throws -> String? {
-        switch object[name] {
-        case nil, .null?:
-            if required { throw APIError.argument("Field \"\(name)\" is required for \(endpoint)") }
-            return nil
-        case .string(let text)?: return text
-        default: throw typeError(name, "a string")
-        }
-    }
-
-    /// JSON booleans, or the strings "True"/"False"/"true"/"false" the SDK macros send.
-    func bool(_ name: String, required: Bool = false) throws -> Bool? {
-        switch object[name] {
-        case nil, .null?:
-            if required { throw APIError.argument("Field \"\(name)\" is required for \(endpoint)") }
-            return nil
-        case .bool(let flag)?: return flag
-        case .string(let text)?:
-            switch text.lowercased() {
-            case "true": return true
-            case "false": return false
-            default: throw typeError(name, "a boolean")
-            }
-        default: throw typeError(name, "a boolean")
-        }
-    }
-
-    /// JSON integers, or decimal strings ("1500").
-    func int(_ name: String, required: Bool = false) throws -> Int? {
-        switch object[name] {
-        case nil, .null?:
-            if required { throw APIError.argument("Field \"\(name)\" is required for \(endpoint)") }
-            return nil
-        case .int(let number)?: return number
-        case .double(let number)? where number == number.rounded() && abs(number) < 1e15: return Int(number)
-        case .string(let text)?:
-            guard let number = Int(text.trimmed) else { throw typeError(name, "an integer") }
-            return number
-        default: throw typeError(name, "an integer")
-        }
-    }
-
-    /// A field the SDK may send that Weft does not implement yet: accepted when absent or
-    /// equal to its default, refused with `NotSupported` otherwise.
-    func unsupported(_ name: String, default defaultValue: Bool, reason: String) throws {
-        guard let value = try bool(name), value != defaultValue else { return }
-        throw APIError(.badRequest, "NotSupported", "\"\(name)\": \(value) is not supported by \(endpoint): \(reason)")
     }
 }
 

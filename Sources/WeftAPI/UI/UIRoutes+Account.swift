@@ -11,30 +11,24 @@ extension UIRoutes {
         }
         action(router, "ui/account/admin-password") { call in
             if let refusal = checkCurrentPassword(call) { return refusal }
-            guard let account = try controller.store.account(role: .ui) else { throw APIError.notFound("No admin account") }
             let password: String
-            do { password = try newPassword(call.form, field: "admin") } catch let error as APIError {
-                return accountPage(call.session, flash: .error(error.message), status: .badRequest)
+            do { password = try newPassword(call.form, field: "admin") } catch {
+                guard let refusal = Self.refusal(error) else { throw error }
+                return accountPage(call.session, flash: .error(refusal.message), status: .badRequest)
             }
-            let hash = try PasswordHash(password: password)
-            try controller.commit(call.context.principal, "password.ui") { db in
-                try Store.setAccount(role: .ui, username: account.username, hash: hash, in: db)
-            }
-            controller.verifier.invalidate()
+            // This browser stays signed in; every other session ends.
+            try controller.changeUIAccount(UIAccountChange(password: password), actor: call.context.principal, endSessions: false)
             state.sessions.endAll(except: call.cookie)
             return UIPage.redirect("/ui/account?done=admin")
         }
         action(router, "ui/account/api-password") { call in
             if let refusal = checkCurrentPassword(call) { return refusal }
             let password: String
-            do { password = try newPassword(call.form, field: "API") } catch let error as APIError {
-                return accountPage(call.session, flash: .error(error.message), status: .badRequest)
+            do { password = try newPassword(call.form, field: "API") } catch {
+                guard let refusal = Self.refusal(error) else { throw error }
+                return accountPage(call.session, flash: .error(refusal.message), status: .badRequest)
             }
-            let hash = try PasswordHash(password: password)
-            try controller.commit(call.context.principal, "password.api") { db in
-                try Store.setAccount(role: .api, username: "api", hash: hash, in: db)
-            }
-            controller.verifier.invalidate()
+            try controller.setAPIPassword(password, actor: call.context.principal)
             return UIPage.redirect("/ui/account?done=api")
         }
     }
@@ -55,7 +49,7 @@ extension UIRoutes {
     func newPassword(_ form: UIForm, field: String) throws -> String {
         let password = form["new"] ?? ""
         guard password == (form["confirm"] ?? "") else { throw APIError.argument("The new \(field) password and its confirmation differ; nothing was changed.") }
-        return try AccessRoutes.checkPassword(password, field: "new \(field) password")
+        return try Controller.checkPassword(password, field: "new \(field) password")
     }
 
     func accountPage(_ session: UISession, flash: UIPage.Flash?, status: HTTPResponse.Status = .ok) -> Response {

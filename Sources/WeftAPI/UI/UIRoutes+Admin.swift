@@ -25,19 +25,8 @@ extension UIRoutes {
             let body = call.form.requestFields(["expires", "name", "refreshes"], integers: ["expires"], booleans: ["refreshes"],
                                                endpoint: "POST /api/access/token")
             do {
-                // As POST /api/access/token does.
-                let lifetime = try body.int("expires") ?? 3600
-                guard (1...AccessRoutes.maxLifetime).contains(lifetime) else {
-                    throw APIError.argument("Field \"expires\" must be between 1 and \(AccessRoutes.maxLifetime) seconds")
-                }
-                let name = try body.string("name") ?? ""
-                guard name.count <= 128 else { throw APIError.argument("Field \"name\" is longer than 128 characters") }
-                let refreshes = try body.bool("refreshes") ?? false
-                let secret = APIToken.generate()
-                let token = try controller.commit(call.context.principal, "token.create", detail: name) { db in
-                    try Store.insertToken(name: name, token: secret, lifetime: lifetime, refreshes: refreshes, createdIP: call.context.remoteIP, in: db)
-                }
-                try controller.verifier.reloadTokens()
+                let input = NewToken(lifetime: try body.int("expires"), name: try body.string("name"), refreshes: try body.bool("refreshes"))
+                let (token, secret) = try controller.createToken(input, actor: call.context.principal, from: call.context.remoteIP)
                 // The secret goes into this response only (no redirect: it must not land in a URL or history).
                 return adminPage(call, flash: .ok("Token \(token.id) created. Copy its secret now: it is not shown again."), created: (token, secret))
             } catch {
@@ -46,17 +35,13 @@ extension UIRoutes {
             }
         }
         action(router, "ui/admin/tokens/:id/expire") { call in
-            let token = try AccessRoutes(controller: controller).lookup(call.context)
-            // As PUT /api/access/token/{id} {"expired": true} does.
-            try controller.commit(call.context.principal, "token.expire", detail: "id \(token.id)") { db in try Store.expireToken(id: token.id, in: db) }
-            try controller.verifier.reloadTokens()
+            let token = try controller.token(id: call.context.parameters.get("id"))
+            try controller.expireToken(token, actor: call.context.principal)
             return UIPage.redirect("/ui/admin?done=expired&id=\(token.id)")
         }
         action(router, "ui/admin/tokens/:id/delete") { call in
-            let token = try AccessRoutes(controller: controller).lookup(call.context)
-            // As DELETE /api/access/token/{id} does.
-            try controller.commit(call.context.principal, "token.delete", detail: "id \(token.id)") { db in try Store.deleteToken(id: token.id, in: db) }
-            try controller.verifier.reloadTokens()
+            let token = try controller.token(id: call.context.parameters.get("id"))
+            try controller.deleteToken(token, actor: call.context.principal)
             return UIPage.redirect("/ui/admin?done=deleted&id=\(token.id)")
         }
         action(router, "ui/admin/certificate") { call in

@@ -5,7 +5,7 @@ import WeftStore
 
 /// `/ui/routes`: the routes as `GET /api/routes` lists them (the user's, then those learned
 /// from eBGP peers, read-only), and create, enable/disable and delete through the API's own
-/// checks (`RoutingRoutes.apply`/`check`) and the same transactions.
+/// checks and transactions: the route operations of `Controller`.
 extension UIRoutes {
     static let routeMessages: [String: @Sendable (String) -> String] = [
         "created": { "Route \($0) created." },
@@ -23,20 +23,7 @@ extension UIRoutes {
                                                required: ["cidr"], integers: ["tunnel", "metric"], booleans: ["advertise"],
                                                endpoint: "POST /api/routes")
             do {
-                // As POST /api/routes does.
-                var route = StaticRoute(id: 0, cidr: "")
-                try RoutingRoutes.apply(body, to: &route)
-                let overlay = controller.snapshot.topology?.subnet
-                let id = try controller.commit(call.context.principal, "routes.create", detail: route.cidr) { db -> Int in
-                    var config = try Store.get(.routes, in: db) ?? RouteConfig()
-                    let ipsec = try Store.get(.ipsec, in: db) ?? IpsecConfig()
-                    route.id = config.nextID
-                    try RoutingRoutes.check(route, config: config, ipsec: ipsec, overlay: overlay)
-                    config.nextID += 1
-                    config.routes.append(route)
-                    try Store.set(.routes, config, in: db)
-                    return route.id
-                }
+                let id = try controller.createRoute(body, actor: call.context.principal)
                 return UIPage.redirect("/ui/routes?done=created&id=\(id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
@@ -45,18 +32,8 @@ extension UIRoutes {
         }
         for (verb, enabled) in [("enable", true), ("disable", false)] {
             action(router, "ui/routes/:route_id/\(verb)") { call in
-                let overlay = controller.snapshot.topology?.subnet
                 do {
-                    // As PUT /api/routes/{route_id}/enable|disable does.
-                    try controller.commit(call.context.principal, "routes.\(verb)", detail: call.context.parameters.get("route_id") ?? "") { db in
-                        var config = try Store.get(.routes, in: db) ?? RouteConfig()
-                        let index = try RoutingRoutes.index(call.context, config)
-                        config.routes[index].enabled = enabled
-                        if enabled {
-                            try RoutingRoutes.check(config.routes[index], config: config, ipsec: try Store.get(.ipsec, in: db) ?? IpsecConfig(), overlay: overlay)
-                        }
-                        try Store.set(.routes, config, in: db)
-                    }
+                    try controller.setRouteEnabled(id: call.context.parameters.get("route_id"), enabled, actor: call.context.principal)
                 } catch {
                     guard let refusal = Self.refusal(error) else { throw error }
                     return await routesPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
@@ -66,12 +43,7 @@ extension UIRoutes {
         }
         action(router, "ui/routes/:route_id/delete") { call in
             do {
-                // As DELETE /api/routes/{route_id} does.
-                try controller.commit(call.context.principal, "routes.delete", detail: call.context.parameters.get("route_id") ?? "") { db in
-                    var config = try Store.get(.routes, in: db) ?? RouteConfig()
-                    config.routes.remove(at: try RoutingRoutes.index(call.context, config))
-                    try Store.set(.routes, config, in: db)
-                }
+                try controller.deleteRoute(id: call.context.parameters.get("route_id"), actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return await routesPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
