@@ -11,72 +11,15 @@ import WeftStore
 struct IpsecRoutes {
     let controller: Controller
 
-    /// One read-modify-write of the IPsec configuration.
+    /// One read-modify-write of the IPsec configuration (see `Controller.changeIpsec`).
     @discardableResult
     func change<T>(_ context: WeftRequestContext, _ action: String, detail: String = "",
                    _ mutate: (inout IpsecConfig) throws -> T) throws -> T {
-        try controller.commit(context.principal, action, detail: detail) { db in
-            var config = try Store.get(.ipsec, in: db) ?? IpsecConfig()
-            let result = try mutate(&config)
-            try Store.set(.ipsec, config, in: db)
-            return result
-        }
-    }
-
-    /// `POST /api/ipsec/endpoints` (also the web UI's form): validated fields → a stored
-    /// endpoint; a route-based endpoint gets its one tunnel.
-    func createEndpoint(_ body: RequestFields, _ context: WeftRequestContext) throws -> IpsecEndpoint {
-        var endpoint = IpsecEndpoint(id: 0, name: "", address: "", psk: "")
-        try IpsecInput.apply(body, to: &endpoint, creating: true)
-        return try change(context, "ipsec.endpoint.create", detail: endpoint.name) { config -> IpsecEndpoint in
-            endpoint.id = config.nextEndpointID
-            try IpsecInput.check(endpoint, among: config)
-            if endpoint.vpnType == .vti {
-                // A route-based endpoint carries everything its routes send it: one tunnel with its selectors.
-                endpoint.tunnels = [IpsecTunnel(id: config.nextTunnelID, localSubnet: endpoint.routeBasedLocal,
-                                                remoteSubnet: endpoint.routeBasedRemote, description: "route-based")]
-                config.nextTunnelID += 1
-            }
-            config.nextEndpointID += 1
-            config.endpoints.append(endpoint)
-            return endpoint
-        }
-    }
-
-    /// `DELETE /api/ipsec/endpoints/{endpoint_id}`: refused while a route goes through one of its tunnels.
-    func deleteEndpoint(_ context: WeftRequestContext) throws {
-        let routes = controller.snapshot.routes.routes
-        try change(context, "ipsec.endpoint.delete", detail: context.parameters.get("endpoint_id") ?? "") { config in
-            let index = try Self.endpointIndex(context, in: config)
-            let tunnels = Set(config.endpoints[index].tunnels.map(\.id))
-            if let route = routes.first(where: { $0.tunnel.map(tunnels.contains) ?? false }) {
-                throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through this endpoint's tunnel \(route.tunnel!); delete the route first")
-            }
-            config.endpoints.remove(at: index)
-        }
-    }
-
-    /// `POST …/tunnels` and `…/traffic_pairs` on a policy endpoint; returns the endpoint.
-    func addTunnel(_ candidate: IpsecTunnel, kind: String, _ context: WeftRequestContext) throws -> IpsecEndpoint {
-        var tunnel = candidate
-        return try change(context, "ipsec.\(kind).create", detail: "\(tunnel.localSubnet) ↔ \(tunnel.remoteSubnet)") { config -> IpsecEndpoint in
-            let index = try Self.endpointIndex(context, in: config)
-            guard config.endpoints[index].vpnType == .policy else {
-                throw APIError.argument("Endpoint \(config.endpoints[index].id) is route-based (vti): it has one tunnel; send traffic into it with routes")
-            }
-            tunnel.id = config.nextTunnelID
-            try IpsecInput.check(tunnel, in: config.endpoints[index])
-            config.nextTunnelID += 1
-            config.endpoints[index].tunnels.append(tunnel)
-            return config.endpoints[index]
-        }
+        try controller.changeIpsec(actor: context.principal, action, detail: detail, mutate)
     }
 
     static func endpointIndex(_ context: WeftRequestContext, in config: IpsecConfig) throws -> Int {
-        guard let id = Int(context.parameters.get("endpoint_id") ?? ""), let index = config.endpointIndex(id) else {
-            throw APIError.notFound("No IPsec endpoint \(context.parameters.get("endpoint_id") ?? "")")
-        }
-        return index
+        try Controller.endpointIndex(context.parameters.get("endpoint_id"), in: config)
     }
 
     func register(_ api: APIGroup) {
@@ -107,7 +50,7 @@ struct IpsecRoutes {
 
         api.post("ipsec/endpoints") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints", known: IpsecInput.endpointFields)
-            let created = try createEndpoint(body, context)
+            let created = try controller.createIpsecEndpoint(body, actor: context.principal)
             return Reply.ok(Self.endpoint(created))
         }
         api.get("ipsec/endpoints/:endpoint_id") { _, context in
@@ -136,7 +79,7 @@ struct IpsecRoutes {
             return Reply.ok(Self.endpoint(updated))
         }
         api.delete("ipsec/endpoints/:endpoint_id") { _, context in
-            try deleteEndpoint(context)
+            try controller.deleteIpsecEndpoint(id: context.parameters.get("endpoint_id"), actor: context.principal)
             return Reply.ok(Self.system(controller))
         }
 
@@ -150,66 +93,31 @@ struct IpsecRoutes {
     func registerTunnels(_ api: APIGroup, kind: String, trafficPair: Bool) {
         let controller = self.controller
         let idName = trafficPair ? "pair_id" : "tunnel_id"
-        @Sendable func locate(_ context: WeftRequestContext, _ config: IpsecConfig) throws -> (Int, Int) {
-            let endpoint = try Self.endpointIndex(context, in: config)
-            guard let id = Int(context.parameters.get(idName) ?? ""),
-                  let index = config.endpoints[endpoint].tunnels.firstIndex(where: { $0.id == id && $0.trafficPair == trafficPair }) else {
-                throw APIError.notFound("No \(trafficPair ? "traffic pair" : "tunnel") \(context.parameters.get(idName) ?? "") on this endpoint")
-            }
-            return (endpoint, index)
-        }
         api.post("ipsec/endpoints/:endpoint_id/\(kind)") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints/{endpoint_id}/\(kind)", known: IpsecInput.tunnelFields)
-            var tunnel = IpsecTunnel(id: 0, localSubnet: "", remoteSubnet: "", trafficPair: trafficPair)
-            try IpsecInput.apply(body, to: &tunnel, creating: true, overlay: controller.snapshot.topology?.subnet)
-            let endpoint = try addTunnel(tunnel, kind: kind, context)
+            let endpoint = try controller.addIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), body, trafficPair: trafficPair, actor: context.principal)
             return Reply.ok(Self.endpoint(endpoint))
         }
         api.put("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { request, context in
             var known = IpsecInput.tunnelFields
             if !trafficPair { known.insert("bounce") }
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec/endpoints/{endpoint_id}/\(kind)/{\(idName)}", known: known)
-            let overlay = controller.snapshot.topology?.subnet
-            let bounce = try body.bool("bounce") ?? false
-            let tunnel = try change(context, "ipsec.\(kind).update", detail: context.parameters.get(idName) ?? "") { config -> IpsecTunnel in
-                let (endpoint, index) = try locate(context, config)
-                var tunnel = config.endpoints[endpoint].tunnels[index]
-                let selectors = (tunnel.localSubnet, tunnel.remoteSubnet)
-                try IpsecInput.apply(body, to: &tunnel, creating: false, overlay: overlay)
-                if config.endpoints[endpoint].vpnType == .vti, (tunnel.localSubnet, tunnel.remoteSubnet) != selectors {
-                    throw APIError.argument("The selectors of a route-based endpoint's tunnel follow route_based_local/route_based_remote; change the endpoint")
-                }
-                try IpsecInput.check(tunnel, in: config.endpoints[endpoint])
-                config.endpoints[endpoint].tunnels[index] = tunnel
-                return tunnel
-            }
-            if bounce, tunnel.enabled { await controller.ipsec?.bounce(tunnel: tunnel.id) }
+            let tunnel = try controller.updateIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get(idName),
+                                                          trafficPair: trafficPair, body, actor: context.principal)
+            if try body.bool("bounce") ?? false, tunnel.enabled { await controller.ipsec?.bounce(tunnel: tunnel.id) }
             return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
         }
         api.delete("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { _, context in
-            let endpoint = try change(context, "ipsec.\(kind).delete", detail: context.parameters.get(idName) ?? "") { config -> IpsecEndpoint in
-                let (endpoint, index) = try locate(context, config)
-                guard config.endpoints[endpoint].vpnType == .policy else {
-                    throw APIError.argument("A route-based endpoint's tunnel goes with the endpoint; delete the endpoint")
-                }
-                let id = config.endpoints[endpoint].tunnels[index].id
-                if let route = controller.snapshot.routes.routes.first(where: { $0.tunnel == id }) {
-                    throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through tunnel \(id); delete the route first")
-                }
-                config.endpoints[endpoint].tunnels.remove(at: index)
-                return config.endpoints[endpoint]
-            }
+            let endpoint = try controller.deleteIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get(idName),
+                                                            trafficPair: trafficPair, actor: context.principal)
             return Reply.ok(Self.endpoint(endpoint))
         }
         if trafficPair {
             for (verb, enabled) in [("enable", true), ("disable", false)] {
                 api.put("ipsec/endpoints/:endpoint_id/traffic_pairs/:pair_id/\(verb)") { request, context in
                     _ = try await RequestFields.parse(request, context: context, endpoint: "PUT .../traffic_pairs/{pair_id}/\(verb)", known: [])
-                    let tunnel = try change(context, "ipsec.traffic_pairs.\(verb)", detail: context.parameters.get("pair_id") ?? "") { config -> IpsecTunnel in
-                        let (endpoint, index) = try locate(context, config)
-                        config.endpoints[endpoint].tunnels[index].enabled = enabled
-                        return config.endpoints[endpoint].tunnels[index]
-                    }
+                    let tunnel = try controller.setIpsecTunnelEnabled(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get("pair_id"),
+                                                                      trafficPair: true, enabled, actor: context.principal)
                     return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
                 }
             }

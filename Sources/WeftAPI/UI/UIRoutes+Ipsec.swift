@@ -9,7 +9,6 @@ import WeftStore
 /// tunnel, and forms that go through the API's own validation (`IpsecInput`) and write path
 /// (`IpsecRoutes.change`), so a refusal reads exactly as the API's.
 extension UIRoutes {
-    var ipsecRoutes: IpsecRoutes { IpsecRoutes(controller: controller) }
 
     static let ipsecMessages: [String: @Sendable (String) -> String] = [
         "endpoint-created": { "Endpoint \($0) created; charon is loading it." },
@@ -41,7 +40,7 @@ extension UIRoutes {
                 required: ["name", "ipaddress", "secret"], integers: ["ike_version"], booleans: ["nat_t_enabled", "pfs"],
                 endpoint: "POST /api/ipsec/endpoints")
             do {
-                let created = try ipsecRoutes.createEndpoint(body, call.context)
+                let created = try controller.createIpsecEndpoint(body, actor: call.context.principal)
                 return UIPage.redirect("/ui/ipsec?done=endpoint-created&id=\(created.id)#endpoint-\(created.id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
@@ -50,7 +49,7 @@ extension UIRoutes {
         }
         action(router, "ui/ipsec/endpoints/:endpoint_id/delete") { call in
             do {
-                try ipsecRoutes.deleteEndpoint(call.context)
+                try controller.deleteIpsecEndpoint(id: call.context.parameters.get("endpoint_id"), actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return ipsecPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
@@ -62,10 +61,8 @@ extension UIRoutes {
                                                required: ["local_subnet", "remote_subnet"], integers: ["ping_interval"],
                                                endpoint: "POST /api/ipsec/endpoints/{endpoint_id}/tunnels")
             do {
-                // As POST /api/ipsec/endpoints/{endpoint_id}/tunnels does.
-                var tunnel = IpsecTunnel(id: 0, localSubnet: "", remoteSubnet: "")
-                try IpsecInput.apply(body, to: &tunnel, creating: true, overlay: controller.snapshot.topology?.subnet)
-                let endpoint = try ipsecRoutes.addTunnel(tunnel, kind: "tunnels", call.context)
+                let endpoint = try controller.addIpsecTunnel(endpointID: call.context.parameters.get("endpoint_id"), body, trafficPair: false,
+                                                             actor: call.context.principal)
                 let id = endpoint.tunnels.last?.id ?? 0
                 return UIPage.redirect("/ui/ipsec?done=tunnel-created&id=\(id)#endpoint-\(call.context.parameters.get("endpoint_id") ?? "")")
             } catch {
@@ -79,19 +76,9 @@ extension UIRoutes {
                 throw APIError.argument("\"enabled\" must be true or false")
             }
             let enabled = flag == "true"
-            let overlay = controller.snapshot.topology?.subnet
-            let pair = Int(call.context.parameters.get("tunnel_id") ?? "").flatMap { controller.snapshot.ipsec.tunnel($0) }?.tunnel.trafficPair == true
-            let action = pair ? "ipsec.traffic_pairs.\(enabled ? "enable" : "disable")" : "ipsec.tunnels.update"
             do {
-                // As PUT …/tunnels/{tunnel_id} {"enabled": …} (or …/traffic_pairs/{pair_id}/enable|disable) does.
-                try ipsecRoutes.change(call.context, action, detail: call.context.parameters.get("tunnel_id") ?? "") { config in
-                    let (endpoint, index) = try locateTunnel(call.context, config)
-                    var tunnel = config.endpoints[endpoint].tunnels[index]
-                    let body = RequestFields(object: ["enabled": .bool(enabled)], endpoint: "PUT /api/ipsec/endpoints/{endpoint_id}/tunnels/{tunnel_id}")
-                    try IpsecInput.apply(body, to: &tunnel, creating: false, overlay: overlay)
-                    try IpsecInput.check(tunnel, in: config.endpoints[endpoint])
-                    config.endpoints[endpoint].tunnels[index] = tunnel
-                }
+                _ = try controller.setIpsecTunnelEnabled(endpointID: call.context.parameters.get("endpoint_id"), tunnelID: call.context.parameters.get("tunnel_id"),
+                                                         trafficPair: nil, enabled, actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return ipsecPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
@@ -100,35 +87,14 @@ extension UIRoutes {
         }
         action(router, "ui/ipsec/endpoints/:endpoint_id/tunnels/:tunnel_id/delete") { call in
             do {
-                // As DELETE /api/ipsec/endpoints/{endpoint_id}/tunnels/{tunnel_id} does.
-                let routes = controller.snapshot.routes.routes
-                try ipsecRoutes.change(call.context, "ipsec.tunnels.delete", detail: call.context.parameters.get("tunnel_id") ?? "") { config in
-                    let (endpoint, index) = try locateTunnel(call.context, config)
-                    guard config.endpoints[endpoint].vpnType == .policy else {
-                        throw APIError.argument("A route-based endpoint's tunnel goes with the endpoint; delete the endpoint")
-                    }
-                    let id = config.endpoints[endpoint].tunnels[index].id
-                    if let route = routes.first(where: { $0.tunnel == id }) {
-                        throw APIError(.badRequest, "Conflict", "Route \(route.id) (\(route.cidr)) goes through tunnel \(id); delete the route first")
-                    }
-                    config.endpoints[endpoint].tunnels.remove(at: index)
-                }
+                _ = try controller.deleteIpsecTunnel(endpointID: call.context.parameters.get("endpoint_id"), tunnelID: call.context.parameters.get("tunnel_id"),
+                                                     trafficPair: nil, actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return ipsecPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
             }
             return UIPage.redirect("/ui/ipsec?done=tunnel-deleted&id=\(call.context.parameters.get("tunnel_id") ?? "")")
         }
-    }
-
-    /// The endpoint and tunnel (or traffic pair) a path names.
-    func locateTunnel(_ context: WeftRequestContext, _ config: IpsecConfig) throws -> (Int, Int) {
-        let endpoint = try IpsecRoutes.endpointIndex(context, in: config)
-        guard let id = Int(context.parameters.get("tunnel_id") ?? ""),
-              let index = config.endpoints[endpoint].tunnels.firstIndex(where: { $0.id == id }) else {
-            throw APIError.notFound("No tunnel \(context.parameters.get("tunnel_id") ?? "") on this endpoint")
-        }
-        return (endpoint, index)
     }
 
     /// Connected or not, and why not (the same reasons as `GET /api/status/ipsec`).

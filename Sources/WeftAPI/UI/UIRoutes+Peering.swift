@@ -32,7 +32,7 @@ extension UIRoutes {
             let body = call.form.requestFields(["id", "name", "overlay_mtu"], required: ["id", "name"], integers: ["id", "overlay_mtu"],
                                                endpoint: "POST /api/peering/peers")
             do {
-                let id = try PeeringRoutes.addPeer(body, controller: controller, principal: call.context.principal)
+                let id = try controller.addPeer(body, actor: call.context.principal)
                 return UIPage.redirect("/ui/peering?done=added&id=\(id)")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
@@ -41,15 +41,7 @@ extension UIRoutes {
         }
         action(router, "ui/peering/peers/:peer_id/delete") { call in
             do {
-                // As DELETE /api/peering/peers/{peer_id} does.
-                try controller.commit(call.context.principal, "peering.peer.delete", detail: call.context.parameters.get("peer_id") ?? "") { db in
-                    var peers = try Store.get(.peeringPeers, in: db) ?? PeeringPeers()
-                    guard let id = Int(call.context.parameters.get("peer_id") ?? ""), let index = peers.peers.firstIndex(where: { $0.id == id }) else {
-                        throw APIError.notFound("No peer \(call.context.parameters.get("peer_id") ?? "")")
-                    }
-                    peers.peers.remove(at: index)
-                    try Store.set(.peeringPeers, peers, in: db)
-                }
+                try controller.removePeer(id: call.context.parameters.get("peer_id"), actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return await peeringPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
