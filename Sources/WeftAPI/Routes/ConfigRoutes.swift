@@ -1,26 +1,27 @@
 import Hummingbird
+import WeftApp
 import WeftModel
 import WeftStore
-import WeftApp
 
 /// `GET/PUT /api/config`.
 struct ConfigRoutes {
     let controller: Controller
 
     func register(_ api: APIGroup) {
-        api.get("config") { _, _ in
-            Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
-        }
-        api.put("config") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/config",
-                                                     known: ["topology_name", "controller_name", "ntp_hosts", "public_ipaddress"])
-            var settings = controller.snapshot.controller
-            if let name = try body.string("topology_name") { settings.topologyName = try SettingsCheck.name(name, field: "topology_name") }
-            if let name = try body.string("controller_name") { settings.controllerName = try SettingsCheck.name(name, field: "controller_name") }
-            if let hosts = try body.string("ntp_hosts") { settings.ntpHosts = try SettingsCheck.ntpHosts(hosts) }
-            if let address = try body.string("public_ipaddress") { settings.publicIP = try SettingsCheck.publicIP(address) }
-            try controller.updateSettings(settings, actor: context.principal)
-            return Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
-        }
+        api.get("config", use: show)
+        api.put("config", use: update)
+    }
+
+    @Sendable func show(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        Reply.ok(Present.config(controller.snapshot, facts: controller.facts.facts, options: controller.options))
+    }
+
+    @Sendable func update(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/config",
+                                                 known: ["topology_name", "controller_name", "ntp_hosts", "public_ipaddress"])
+        let change = SettingsChange(topologyName: try body.string("topology_name"), controllerName: try body.string("controller_name"),
+                                    ntpHosts: try body.string("ntp_hosts"), publicIP: try body.string("public_ipaddress"))
+        try controller.changeSettings(change, actor: context.principal)
+        return try await show(request, context)
     }
 }

@@ -11,8 +11,7 @@ struct ServerRoutes {
             guard try body.bool("reboot") ?? true else {
                 return Reply.ok(["status": "running"])
             }
-            controller.logger.notice("restart requested through the API", metadata: ["actor": "\(context.principal ?? "?")"])
-            controller.restart.request(reason: "PUT /api/server by \(context.principal ?? "?")")
+            controller.requestRestart(actor: context.principal, through: "API (PUT /api/server)")
             return Reply.ok(["status": "rebooting"])
         }
     }

@@ -47,20 +47,17 @@ extension UIRoutes {
         action(router, "ui/admin/certificate") { call in
             let certificate = (call.form["certificate"] ?? "").trimmed + "\n"
             let key = (call.form["key"] ?? "").trimmed + "\n"
-            let summary: UICertificateCheck.Summary
+            let summary: CertificateCheck.Summary
             do {
-                summary = try UICertificateCheck.check(certificatePEM: certificate, privateKeyPEM: key)
+                summary = try controller.installCertificate(certificatePEM: certificate, privateKeyPEM: key, actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return adminPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status, certificateText: certificate)
             }
-            try ServerCertificate.install(certificatePEM: certificate, privateKeyPEM: key, directory: tlsDirectory)
-            try controller.commit(call.context.principal, "tls.install", detail: "\(summary.subject) sha256 \(summary.fingerprint.prefix(23))") { _ in }
             return adminPage(call, flash: .ok("Certificate installed for \(summary.subject). It takes effect at the next restart."), installed: true)
         }
         action(router, "ui/admin/restart") { call in
-            controller.logger.notice("restart requested through the web UI", metadata: ["actor": "\(call.context.principal ?? "?")"])
-            controller.restart.request(reason: "restart from the web UI by \(call.context.principal ?? "?")")
+            controller.requestRestart(actor: call.context.principal, through: "web UI")
             return UIPage.html(UIPage.frame(title: "Restarting", body: UIPage.restarting("Restart requested", boot: state.boot),
                                             session: call.session, current: "/ui/admin"))
         }
@@ -130,7 +127,7 @@ extension UIRoutes {
     func certificateSection(_ session: UISession, text: String?, installed: Bool) -> String {
         let e = UIPage.escape
         var rows: [(String, String)] = []
-        if let pem = try? String(contentsOfFile: tlsDirectory + "/server.crt", encoding: .utf8), let current = UICertificateCheck.describe(pem: pem) {
+        if let pem = try? String(contentsOfFile: tlsDirectory + "/server.crt", encoding: .utf8), let current = CertificateCheck.describe(pem: pem) {
             rows = [
                 ("Subject", current.subject), ("Issuer", current.issuer),
                 ("Names", current.names.isEmpty ? "—" : current.names.joined(separator: ", ")),

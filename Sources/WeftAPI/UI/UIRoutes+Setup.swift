@@ -28,14 +28,10 @@ extension UIRoutes {
         page(router, "ui/setup") { call in setupPage(call) }
         action(router, "ui/setup/topology") { call in
             do {
-                let topology: Topology
-                if call.form["topology"] == "custom" {
-                    func field(_ name: String) -> String? { call.form[name].flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed } }
-                    topology = try Topology.fromParameters(subnet: field("subnet"), managers: field("managers"), asns: field("asns"),
-                                                           clients: nil, managerVIP: nil)
-                } else {
-                    topology = .default
-                }
+                func field(_ name: String) -> String? { call.form[name].flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed } }
+                let custom = call.form["topology"] == "custom"
+                let topology = try Controller.topology(custom ? TopologyChoice(subnet: field("subnet"), managers: field("managers"), asns: field("asns"))
+                                                              : TopologyChoice(useDefault: true))
                 if controller.snapshot.license == nil {
                     let text = "Accepted in the web UI by \(call.session.user) on \(Timestamps.iso8601(Store.now()))\n"
                     try controller.uploadLicense(Array(text.utf8), actor: call.context.principal)
@@ -65,14 +61,13 @@ extension UIRoutes {
         action(router, "ui/setup/identity") { call in
             do {
                 guard let id = Int(call.form["peer_id"] ?? "") else { throw APIError.argument("Field \"id\": choose this controller's peer id") }
-                var settings = controller.snapshot.controller
-                settings.publicIP = try SettingsCheck.publicIP(call.form["public_ip"] ?? "")
                 // Validate both before changing either.
+                let publicIP = try SettingsCheck.publicIP(call.form["public_ip"] ?? "")
                 guard let topology = controller.snapshot.topology, (1...topology.managers.count).contains(id) else {
-                    throw APIError.argument("Field \"id\": peer id must be between 1 and \(controller.snapshot.topology?.managers.count ?? 0)")
+                    throw ValidationError(field: "id", "Field \"id\": peer id must be between 1 and \(controller.snapshot.topology?.managers.count ?? 0)")
                 }
                 try controller.setPeerID(id, force: true, actor: call.context.principal)
-                try controller.updateSettings(settings, actor: call.context.principal)
+                try controller.changeSettings(SettingsChange(publicIP: publicIP ?? ""), actor: call.context.principal)
                 return UIPage.redirect("/ui/setup")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }

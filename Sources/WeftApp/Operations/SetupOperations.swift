@@ -2,6 +2,32 @@ import Crypto
 import WeftModel
 import WeftStore
 
+/// The topology a licence-parameters request asks for: VNS3's default, or the operator's.
+public struct TopologyChoice: Sendable {
+    public var useDefault: Bool
+    public var subnet, managers, asns, clients, managerVIP: String?
+    public init(useDefault: Bool = false, subnet: String? = nil, managers: String? = nil, asns: String? = nil,
+                clients: String? = nil, managerVIP: String? = nil) {
+        self.useDefault = useDefault
+        self.subnet = subnet
+        self.managers = managers
+        self.asns = asns
+        self.clients = clients
+        self.managerVIP = managerVIP
+    }
+}
+
+/// A change of the operator-editable identity (`PUT /api/config`); nil fields stay.
+public struct SettingsChange: Sendable {
+    public var topologyName, controllerName, ntpHosts, publicIP: String?
+    public init(topologyName: String? = nil, controllerName: String? = nil, ntpHosts: String? = nil, publicIP: String? = nil) {
+        self.topologyName = topologyName
+        self.controllerName = controllerName
+        self.ntpHosts = ntpHosts
+        self.publicIP = publicIP
+    }
+}
+
 /// The first-start operations, shared by the API (`PUT /api/license`,
 /// `PUT /api/license/parameters`, `PUT /api/keyset`, `PUT /api/peering/self`,
 /// `PUT /api/config {public_ipaddress}`) and the web UI's setup page. Each validates,
@@ -20,6 +46,30 @@ extension Controller {
         let license = LicenseState(text: text, sha1: sha1, uploadedAt: Store.now())
         try commit(actor, "license.upload", detail: "sha1 \(sha1)") { db in try Store.set(.license, license, in: db) }
         return license
+    }
+
+    /// The topology `choice` names, validated.
+    public static func topology(_ choice: TopologyChoice) throws -> Topology {
+        if choice.useDefault {
+            let given = [("subnet", choice.subnet), ("managers", choice.managers), ("asns", choice.asns),
+                         ("clients", choice.clients), ("my_manager_vip", choice.managerVIP)]
+            if let field = given.first(where: { $0.1 != nil })?.0 {
+                throw ValidationError(field: field, "Field \"\(field)\" conflicts with \"default\": true (the default topology is fixed)")
+            }
+            return .default
+        }
+        return try Topology.fromParameters(subnet: choice.subnet, managers: choice.managers, asns: choice.asns,
+                                           clients: choice.clients, managerVIP: choice.managerVIP)
+    }
+
+    /// Applies a settings change, each field checked first.
+    public func changeSettings(_ change: SettingsChange, actor: String?) throws {
+        var settings = snapshot.controller
+        if let name = change.topologyName { settings.topologyName = try SettingsCheck.name(name, field: "topology_name") }
+        if let name = change.controllerName { settings.controllerName = try SettingsCheck.name(name, field: "controller_name") }
+        if let hosts = change.ntpHosts { settings.ntpHosts = try SettingsCheck.ntpHosts(hosts) }
+        if let address = change.publicIP { settings.publicIP = try SettingsCheck.publicIP(address) }
+        try updateSettings(settings, actor: actor)
     }
 
     /// Accepts the licence parameters (irreversible), then restarts, as VNS3 reboots.
