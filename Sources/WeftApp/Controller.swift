@@ -53,6 +53,8 @@ public final class Controller: Sendable {
     public func uiAccountChanged() { for handler in uiAccountObservers.withLock({ $0 }) { handler() } }
     private let uiAccountObservers = Mutex<[@Sendable () -> Void]>([])
     private let state: Mutex<DesiredState>
+    /// Serialises firewall read-modify-writes (`changeFirewall`).
+    let firewallGate = SerialGate()
 
     /// The address clientpacks name as the server (see `ControllerOptions.publicAddress`).
     public var publicAddress: IPv4Address? { options.publicAddress(facts.facts, setting: snapshot.controller) }

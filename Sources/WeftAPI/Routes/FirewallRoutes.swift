@@ -11,7 +11,6 @@ import WeftStore
 /// it in one transaction; the reconciler applies it atomically.
 struct FirewallRoutes {
     let controller: Controller
-    let gate = SerialGate()
 
     func register(_ api: APIGroup, v2: APIGroup) {
         // v1
@@ -211,58 +210,11 @@ struct FirewallRoutes {
     /// Applies `mutate` to a copy of the current policy, validates the whole result (parse,
     /// lockout), puts it into the kernel in one atomic step, and only then stores it; a
     /// refusal anywhere changes neither kernel nor store. With --no-apply it is stored only.
-    /// Firewall writes are serialised so a read-modify-write never loses another.
+    /// The firewall's one write path (`Controller.changeFirewall`), as this request's actor.
     @discardableResult
     func change<T: Sendable>(_ context: WeftRequestContext, _ action: String, detail: String, force: Bool = false,
                              _ mutate: @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
-        let clock = ContinuousClock()
-        let arrived = clock.now
-        return try await gate.run {
-            let started = clock.now
-            var policy = controller.snapshot.firewall
-            let result = try mutate(&policy)
-            let rules = try check(policy, force: force)
-            let checked = clock.now
-            let frozen = policy
-            let principal = context.principal
-            let commit: @Sendable () throws -> Int = {
-                try controller.commitReturningGeneration(principal, action, detail: String(detail.prefix(500))) { db in
-                    try Store.set(.firewall, frozen, in: db)
-                }
-            }
-            guard let firewall = controller.firewall else {
-                _ = try commit()
-                return result
-            }
-            let generation: Int
-            do {
-                generation = try await firewall.applyNow(rules, sets: frozen.sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
-            } catch let refusal as FirewallReconciler.KernelRefusal {
-                var message = "the kernel refused the rule set"
-                if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
-                throw APIError(.badRequest, "FirewallRuleError", message + ": " + refusal.message)
-            }
-            controller.reconciler.board.markApplied("firewall", generation: generation, message: "applied by the API: \(rules.count) rule(s)")
-            controller.logger.debug("firewall write", metadata: [
-                "firewall.rules": "\(rules.count)", "firewall.generation": "\(generation)",
-                "firewall.wait_ms": "\((started - arrived).milliseconds)", "firewall.check_ms": "\((checked - started).milliseconds)",
-                "firewall.apply_commit_ms": "\((clock.now - checked).milliseconds)"])
-            return result
-        }
-    }
-
-    /// Parses every enabled rule and refuses a lockout unless forced.
-    func check(_ policy: FirewallPolicy, force: Bool) throws -> [FirewallRule?] {
-        let rules: [FirewallRule?]
-        do {
-            rules = try FirewallReconciler.parse(policy)
-        } catch {
-            throw APIError(.badRequest, "FirewallRuleError", error.description)
-        }
-        if !force, let lockout = LockoutCheck.check(rules, apiPort: controller.options.port) {
-            throw APIError(.badRequest, "FirewallLockout", lockout.description)
-        }
-        return rules
+        try await controller.changeFirewall(actor: context.principal, action, detail: detail, force: force, mutate)
     }
 
     // MARK: - Shapes and fields
@@ -366,8 +318,4 @@ struct FirewallRoutes {
         var generator = SystemRandomNumberGenerator()
         return String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
     }
-}
-
-extension Duration {
-    var milliseconds: Int { Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000) }
 }
