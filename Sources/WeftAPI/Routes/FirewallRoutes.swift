@@ -314,8 +314,5 @@ struct FirewallRoutes {
         a == b || ((try? RuleLexer.words(a)) ?? [a]) == ((try? RuleLexer.words(b)) ?? [b])
     }
 
-    static func token() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
-    }
+    static func token() -> String { Controller.taskToken() }
 }

@@ -32,7 +32,7 @@ struct OverlayRoutes {
             let live = controller.clientWatcher?.connected[address.description]
             guard case .object(var pack) = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description), live: live,
                                                         times: controller.clientWatcher?.lastTimes(address.description)) else { fatalError() }
-            if state.overlayKeys != nil { for entry in try digests(address: address, topology: topology).entries { pack[entry.key] = entry.value } }
+            if state.overlayKeys != nil { for (key, digest) in try controller.clientpackDigests(address: address, topology: topology) { pack[key] = .string(digest) } }
             return Reply.ok(["clientpack": .object(pack)])
         }
         api.get("clientpacks/:name/logs") { _, context in
@@ -96,29 +96,9 @@ struct OverlayRoutes {
         api.post("clientpacks/next_available") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpacks/next_available",
                                                      known: ["low_ip", "high_ip", "include_disabled"])
-            let topology = try Self.topology(controller.snapshot)
-            let low = try body.string("low_ip").map { text -> IPv4Address in
-                guard let address = IPv4Address(text) else { throw APIError.argument("Field \"low_ip\" must be an IPv4 address, got \"\(text)\"") }
-                return address
-            } ?? topology.clients.first!
-            let high = try body.string("high_ip").map { text -> IPv4Address in
-                guard let address = IPv4Address(text) else { throw APIError.argument("Field \"high_ip\" must be an IPv4 address, got \"\(text)\"") }
-                return address
-            } ?? topology.clients.last!
-            guard low.value <= high.value else { throw APIError.argument("Empty range: low_ip \(low) is above high_ip \(high)") }
-            let includeDisabled = try body.bool("include_disabled") ?? false
-            var packs = controller.snapshot.clientpacks
-            guard let (index, address) = topology.clients.enumerated().first(where: { _, address in
-                let state = packs.state(address.description)
-                return (low.value...high.value).contains(address.value) && !state.checkedOut && (state.enabled || includeDisabled)
-            }) else {
-                throw APIError(.notFound, "NotFound", "No clientpack left between \(low) and \(high) that is not checked out")
-            }
-            var pack = packs.state(address.description)
-            pack.checkedOut = true
-            packs.byAddress[address.description] = pack
-            let frozen = packs
-            try controller.commit(context.principal, "clientpack.next_available", detail: address.description) { db in try Store.set(.clientpacks, frozen, in: db) }
+            let (address, index, pack) = try controller.checkOutNextClientpack(low: try body.string("low_ip"), high: try body.string("high_ip"),
+                                                                               includeDisabled: try body.bool("include_disabled") ?? false,
+                                                                               actor: context.principal)
             return Reply.ok(Self.present(address, sequence: index + 1, pack))
         }
         api.put("clientpacks") { request, context in
@@ -130,49 +110,14 @@ struct OverlayRoutes {
                 throw APIError(.badRequest, "NotSupported", "\"compression\": \"\(compression)\" is not supported")
             }
             let enabled = try body.bool("enabled"), checkedOut = try body.bool("checked_out")
-            let asynchronous = try body.bool("async") ?? false
-            let topology = try Self.topology(controller.snapshot)
-            var packs = controller.snapshot.clientpacks
-            for address in topology.clients {
-                var pack = packs.state(address.description)
-                if let enabled { pack.enabled = enabled }
-                if let checkedOut { pack.checkedOut = checkedOut }
-                packs.byAddress[address.description] = pack
-            }
-            let frozen = packs
-            let token = "\(Store.now())_\(FirewallRoutes.token())"
-            try controller.commit(context.principal, "clientpacks.update",
-                                  detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }].compactMap { $0 }.joined(separator: " ")) { db in
-                try Store.set(.clientpacks, frozen, in: db)
-                if asynchronous { try Store.createTask(token: token, kind: "clientpacks.update", in: db) }
-            }
-            if asynchronous {
-                try controller.store.finishTask(token: token, ok: true, message: "\(topology.clients.count) clientpacks updated")
-                return Reply.ok(.string(token))
-            }
+            let token = try controller.updateAllClientpacks(enabled: enabled, checkedOut: checkedOut,
+                                                            asynchronous: try body.bool("async") ?? false, actor: context.principal)
+            if let token { return Reply.ok(.string(token)) }
             return Reply.ok(["enabled": enabled.map { .bool($0) } ?? .null, "checked_out": checkedOut.map { .bool($0) } ?? .null])
         }
         api.post("clientpacks/add_clientpacks") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpacks/add_clientpacks", known: ["requested_ips"])
-            let text = try body.string("requested_ips", required: true)!
-            let topology = try Self.topology(controller.snapshot)
-            var addresses: [IPv4Address] = []
-            for word in text.split(separator: ",").map({ $0.trimmed }).filter({ !$0.isEmpty }) {
-                guard let address = IPv4Address(word) else { throw APIError.argument("requested_ips: \"\(word)\" is not an IPv4 address") }
-                guard topology.subnet.contains(address) else { throw APIError.argument("requested_ips: \(address) is outside the overlay \(topology.subnet)") }
-                guard topology.clients.contains(address) else {
-                    throw APIError.argument("requested_ips: \(address) is a controller or reserved address of the topology, not a client address")
-                }
-                addresses.append(address)
-            }
-            guard !addresses.isEmpty else { throw APIError.argument("Field \"requested_ips\" is empty") }
-            // Every client address of the topology already has its clientpack (made with the keyset):
-            // the request is checked and recorded as a finished task.
-            let token = "\(Store.now())_\(FirewallRoutes.token())"
-            try controller.commit(context.principal, "clientpacks.add", detail: addresses.map(\.description).joined(separator: ",")) { db in
-                try Store.createTask(token: token, kind: "clientpacks.add", in: db)
-            }
-            try controller.store.finishTask(token: token, ok: true, message: "\(addresses.count) clientpack(s) present")
+            let token = try controller.addClientpacks(requestedIPs: try body.string("requested_ips", required: true)!, actor: context.principal)
             return Reply.ok(.string(token))
         }
         api.get("clientpack") { request, _ in
@@ -223,117 +168,22 @@ struct OverlayRoutes {
         }
     }
 
+    /// One clientpack file as the SDK downloads it (`Controller.clientpackDownload`).
     func download(name: String, format: String) throws -> Response {
-        let state = controller.snapshot
-        let topology = try Self.topology(state)
-        let (address, _) = try Self.lookup(name, in: topology)
-        switch format {
-        case "wireguard", "wg":
-            let text = try wireGuardConfig(address: address, topology: topology)
-            return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address))-wireguard.conf")
-        case "conf", "ovpn":
-            let text = try openVPNConfig(address: address, topology: topology)
-            return Reply.file(Array(text.utf8), contentType: "text/plain", filename: "\(ClientpackName.name(address)).\(format)")
-        case "zip":
-            return Reply.file(Archive.zip(try archiveFiles(address: address, topology: topology)), contentType: "application/octet-stream",
-                              filename: "\(ClientpackName.name(address)).zip")
-        case "tarball", "tar.gz":
-            return Reply.file(Archive.tarGz(try archiveFiles(address: address, topology: topology)), contentType: "application/x-gzip",
-                              filename: "\(ClientpackName.name(address)).tar.gz")
-        default:
-            throw APIError.argument("Unknown fileformat \"\(format)\"; use wireguard (wg), conf, ovpn, zip or tarball")
-        }
+        let file = try controller.clientpackDownload(name: name, format: format)
+        return Reply.file(file.bytes, contentType: file.contentType, filename: file.filename)
     }
 
-    /// Ends the client's current session on both servers; it reconnects by itself unless
-    /// its pack is disabled. Returns whether anything was connected.
+    /// Ends the client's current session (`Controller.disconnectClient`).
     @discardableResult
     func disconnect(_ address: IPv4Address) async throws -> Bool {
-        var found = false
-        if let wireguard, let hex = controller.snapshot.overlayKeys?.clientHex[address.description] {
-            let status = try await wireguard.get()
-            if let peer = status.peers.first(where: { $0.publicKeyHex == hex }) {
-                found = found || peer.lastHandshake > 0
-                // Removing the peer drops its session; re-adding it at once lets it handshake again.
-                try await wireguard.set(WireGuardUAPI.removePeer(publicKeyHex: hex) + WireGuardUAPI.peer(publicKeyHex: hex, allowedIPs: peer.allowedIPs))
-            }
-        }
-        if let openvpn = controller.openvpn, (try? openvpn.management.kill(commonName: ClientpackName.name(address))) == true { found = true }
-        controller.logger.info("clientpack disconnected", metadata: ["clientpack": "\(address)", "was_connected": "\(found)"])
-        return found
+        try await controller.disconnectClient(address)
     }
 
-    func wireGuardConfig(address: IPv4Address, topology: Topology) throws -> String {
-        let state = controller.snapshot
-        guard let secrets = try controller.store.clientpackSecrets(address: address.description), let keys = state.overlayKeys else {
-            throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
-        }
-        let port = controller.options.wireguardPort
-        let controllers = meshControllers(state, topology: topology).map { entry in
-            ClientpackFiles.Failover(endpoint: "\(entry.endpoint):\(port)",
-                                     publicKey: keys.controllerPrivateKey(peerID: entry.peerID).publicKey.rawRepresentation.base64EncodedString(),
-                                     overlayAddress: entry.overlay)
-        }
-        return ClientpackFiles.wireguard(
-            name: ClientpackName.name(address), privateKey: secrets.wireguardPrivateKey, address: address, overlay: topology.subnet,
-            controller: .init(publicKey: controllers[0].publicKey, endpoint: controllers[0].endpoint),
-            allowedIPs: [topology.subnet.description], failover: controllers.count > 1 ? controllers : [])
-    }
+    static func topology(_ state: DesiredState) throws -> Topology { try Controller.clientTopology(state) }
 
-    /// This controller first, then the peers of the mesh by id: (peer id, address, overlay address).
-    func meshControllers(_ state: DesiredState, topology: Topology) -> [(peerID: Int, endpoint: String, overlay: String)] {
-        let selfID = state.peering.id ?? 1
-        var list = [(selfID, clientEndpoint, topology.managerAddress(peerID: selfID)?.description ?? "")]
-        for peer in state.peers.peers where peer.finalized && peer.id != selfID {
-            list.append((peer.id, peer.name, topology.managerAddress(peerID: peer.id)?.description ?? ""))
-        }
-        return list
-    }
-
-    /// Everything of one clientpack: `.ovpn`, `.conf` (OpenVPN, as VNS3 names it) and the WireGuard file.
-    func archiveFiles(address: IPv4Address, topology: Topology) throws -> [Archive.File] {
-        let name = ClientpackName.name(address)
-        let ovpn = Array(try openVPNConfig(address: address, topology: topology).utf8)
-        return [.init(name: "\(name).ovpn", bytes: ovpn), .init(name: "\(name).conf", bytes: ovpn),
-                .init(name: "\(name)-wireguard.conf", bytes: Array(try wireGuardConfig(address: address, topology: topology).utf8))]
-    }
-
-    /// The SHA-1s of every download of one clientpack (stable: the archives are deterministic).
-    func digests(address: IPv4Address, topology: Topology) throws -> JSONObject {
-        let files = try archiveFiles(address: address, topology: topology)
-        func sha1(_ bytes: [UInt8]) -> JSONValue { .string(Hex.encode(Insecure.SHA1.hash(data: bytes))) }
-        return ["ovpn_sha1": sha1(files[0].bytes), "conf_sha1": sha1(files[1].bytes), "wireguard_sha1": sha1(files[2].bytes),
-                "zip_sha1": sha1(Archive.zip(files)), "tarball_sha1": sha1(Archive.tarGz(files))]
-    }
-
-    /// The address clients are told to connect to: the public address `GET /api/config` reports.
-    var clientEndpoint: String {
-        controller.publicAddress?.description ?? "127.0.0.1"
-    }
-
-    /// The `.ovpn` of one clientpack: this controller as the first remote, then every peer.
-    func openVPNConfig(address: IPv4Address, topology: Topology) throws -> String {
-        guard let secrets = try controller.store.clientpackSecrets(address: address.description) else {
-            throw APIError(.badRequest, "PrerequisiteError", "No keyset yet: PUT /api/keyset first")
-        }
-        let remotes = meshControllers(controller.snapshot, topology: topology).map(\.endpoint)
-        return OpenVPNFiles.client(name: ClientpackName.name(address), remotes: remotes, ca: secrets.caCertificatePEM,
-                                   certificate: secrets.certificatePEM, key: secrets.privateKeyPEM)
-    }
-
-    static func topology(_ state: DesiredState) throws -> Topology {
-        guard let topology = state.topology, state.license?.finalized == true else {
-            throw APIError(.forbidden, "PrerequisiteError", "Must be licensed first.")
-        }
-        return topology
-    }
-
-    /// A clientpack by name (`100_127_255_193` or `100.127.255.193`) → its address and index.
     static func lookup(_ name: String, in topology: Topology) throws -> (IPv4Address, Int) {
-        guard let address = ClientpackName.address(name), let index = topology.clients.firstIndex(of: address) else {
-            throw APIError.notFound("No clientpack named \(name)")
-        }
-        return (address, index)
+        try Controller.clientpack(named: name, in: topology)
     }
 
     static func tags(_ tags: [String: String]) -> JSONValue {

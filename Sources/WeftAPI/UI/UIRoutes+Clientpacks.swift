@@ -35,7 +35,7 @@ extension UIRoutes {
         page(router, "ui/clientpacks/:name/qr.svg") { call in
             let (address, _) = try packAddress(call)
             let topology = try OverlayRoutes.topology(controller.snapshot)
-            let config = try overlayRoutes.wireGuardConfig(address: address, topology: topology)
+            let config = try controller.wireGuardConfig(address: address, topology: topology)
             let code = try QRCode.encode(config)
             return UIPage.bytes(Array(code.svg(moduleSize: 4, title: "WireGuard configuration of \(ClientpackName.name(address))").utf8),
                                 contentType: "image/svg+xml")
