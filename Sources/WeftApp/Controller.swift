@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import WeftCapture
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -37,6 +38,8 @@ public final class Controller: Sendable {
     public let ipsec: IpsecReconciler?
     /// eBGP (BIRD): learned routes and peer states (nil with --no-apply).
     public let bird: BirdReconciler?
+    /// Packet monitors: capture definitions and files in `DATA/captures` (libpcap).
+    public let packetMonitors: PacketMonitors
     /// Mesh links (nil with --no-apply).
     public let peering: PeeringReconciler?
     /// Connect/disconnect events per clientpack (set once at start, before serving).
@@ -85,6 +88,10 @@ public final class Controller: Sendable {
         state = Mutex(try store.desiredState())
         transfers = KeysetTransferGate(store: store)
         keysets = KeysetService(store: store, logger: logger)
+        packetMonitors = PacketMonitors(directory: options.dataDirectory + "/captures")
+        for problem in packetMonitors.loadErrors {
+            logger.warning("packet monitor definition not loaded", metadata: ["capture.sidecar": "\(problem)"])
+        }
         keysets.onInstalled { [weak self] in
             self?.refresh()
             self?.reconciler.wake()

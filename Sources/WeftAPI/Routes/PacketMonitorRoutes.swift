@@ -29,10 +29,7 @@ struct PacketMonitorRoutes {
 
     init(controller: Controller) {
         self.controller = controller
-        monitors = PacketMonitors(directory: controller.options.dataDirectory + "/captures")
-        for problem in monitors.loadErrors {
-            controller.logger.warning("packet monitor definition not loaded", metadata: ["capture.sidecar": "\(problem)"])
-        }
+        monitors = controller.packetMonitors
     }
 
     func register(_ api: APIGroup) {
