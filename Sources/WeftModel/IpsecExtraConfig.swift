@@ -55,7 +55,7 @@ public struct IpsecExtraConfig: Sendable, Equatable {
 
     public static func parse(_ text: String) throws -> IpsecExtraConfig {
         var config = IpsecExtraConfig()
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == ";" })
+        let words = TextLines.split(text).flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" }) }
         for word in words {
             guard let equals = word.firstIndex(of: "=") else {
                 throw ValidationError(field: "extra_config", "extra_config: \"\(word)\" is not key=value")

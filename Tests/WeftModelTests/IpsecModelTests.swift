@@ -21,6 +21,14 @@ import WeftModel
         #expect(config.dpdDelay == 5)
     }
 
+    @Test(arguments: ["\r\n", "\n", "\r"])
+    func optionsOnSeparateLinesWhateverTheLineEnd(_ newline: String) throws {
+        let config = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh14" + newline + "phase2=aes256-sha2_256" + newline + "dpd-delay=5" + newline)
+        #expect(config.ike == ["aes256-sha256-modp2048"])
+        #expect(config.esp(pfs: true) == ["aes256-sha256-modp2048"])
+        #expect(config.dpdDelay == 5)
+    }
+
     @Test func defaultsWhenEmpty() throws {
         let config = try IpsecExtraConfig.parse("")
         #expect(config.ike == IpsecExtraConfig.defaultIKE)

@@ -206,6 +206,35 @@ def test_firewall_editor_checks_as_you_type_then_saves_into_the_kernel(lab, cont
     shot(lab, browser, "09-firewall-saved")
 
 
+def test_firewall_editor_saves_several_typed_lines_with_a_comment(lab, controller, browser):
+    """Typed with Enter, the textarea is submitted with CRLF line ends: each line is a rule,
+    and a # comment above them is skipped, not the whole text."""
+    logged_in(browser, controller)
+    browser.get(controller.url + "/ui/firewall")
+    before = [rule for rule, _ in controller.response("GET", "/api/firewall/rules")]
+    typed = ["# scanners seen in the lab", *before, "INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP",
+             "", "INPUT_CUST -s 198.18.0.79/32 -j DROP"]
+    area = browser.find_element(By.ID, "rules")
+    area.clear()
+    area.send_keys("\n".join(typed))
+    result = browser.find_element(By.ID, "check-result")
+    expected = before + ["INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP", "INPUT_CUST -s 198.18.0.79/32 -j DROP"]
+    wait(browser).until(lambda d: result.get_attribute("data-state") == "ok" and "2 to add" in result.text)
+    assert f"{len(expected)} rule(s) valid" in result.text, result.text
+    browser.find_element(By.ID, "review").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "plan-diff")))
+    added = [li.get_attribute("data-rule") for li in browser.find_elements(By.CSS_SELECTOR, "#plan-diff li.added")]
+    assert added == expected[len(before):], added
+    browser.find_element(By.ID, "save").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), f"Saved and active: {len(expected)} rule"))
+    assert [rule for rule, _ in controller.response("GET", "/api/firewall/rules")] == expected
+    saved = controller.in_ns("iptables-save").stdout
+    assert "198.18.0.78/32" in saved and "198.18.0.79/32" in saved, saved
+    # The editor shows the saved rules, one per line.
+    assert browser.find_element(By.ID, "rules").get_attribute("value").splitlines() == expected
+    shot(lab, browser, "09b-firewall-multiline-saved")
+
+
 # -- passwords, logout, layout ---------------------------------------------------------------
 
 def test_change_the_api_password(lab, controller, browser):

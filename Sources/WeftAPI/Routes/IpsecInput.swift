@@ -162,13 +162,13 @@ enum IpsecInput {
             throw APIError.argument("Field \"asn\": \(peer.asn) is this controller's own ASN; eBGP peers need another ASN")
         }
         if let list = try body.string("access_list") {
-            for line in list.split(whereSeparator: \.isNewline) where !line.trimmed.isEmpty {
+            for line in TextLines.split(list) where !line.trimmed.isEmpty {
                 let words = line.split(separator: " ")
                 guard words.count == 3, words[0] == "in" || words[0] == "out", words[1] == "permit", IPv4Network(words[2]) != nil else {
                     throw APIError.argument("Field \"access_list\": \"\(line)\" must be \"in permit CIDR\" or \"out permit CIDR\"")
                 }
             }
-            peer.accessList = list.split(whereSeparator: \.isNewline).map { $0.trimmed }.filter { !$0.isEmpty }.joined(separator: "\n")
+            peer.accessList = TextLines.split(list).map { $0.trimmed }.filter { !$0.isEmpty }.joined(separator: "\n")
         }
         if let password = try body.string("bgp_password") {
             guard password.utf8.count <= 80, password.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "\"" && $0 != "\\" }) else {

@@ -80,7 +80,7 @@ extension UIRoutes {
     /// candidate policy as `PUT /api/firewall` would, lockout check included.
     func check(_ text: String) -> RuleDraft {
         var draft = RuleDraft()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.split(text).enumerated() {
             let rule = line.trimmed
             if rule.isEmpty || rule.hasPrefix("#") { continue }
             guard rule.utf8.count <= 2048 else {
