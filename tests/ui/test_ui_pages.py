@@ -115,8 +115,8 @@ def test_ipsec_endpoint_and_tunnels_from_the_forms(lab, controller, browser):
     fill(browser, "ep-address", REMOTE)
     fill(browser, "ep-secret", "a-long-enough-psk")
     select(browser, "ep-ike", "2")
-    # Typed on three lines: the browser submits CRLF.
-    fill(browser, "ep-extra", "phase1=aes256-sha2_256-dh14\nphase2=aes256-sha2_256\ndpd-delay=10")
+    # Typed on three lines: the browser submits CRLF; phase 2 names its PFS group.
+    fill(browser, "ep-extra", "phase1=aes256-sha2_256-dh14\nphase2=aes256-sha2_256-dh14\ndpd-delay=10")
     submit(browser, browser.find_element(By.ID, "create-endpoint"))
     flash_is(browser, "Endpoint ")
     endpoints = api_endpoints(controller)
@@ -125,7 +125,7 @@ def test_ipsec_endpoint_and_tunnels_from_the_forms(lab, controller, browser):
     eid = endpoint["id"]
     assert endpoint["name"] == "branch-1" and endpoint["ipaddress"] == REMOTE and endpoint["ike_version"] == 2
     assert endpoint["psk"] == "a-long-enough-psk"
-    assert endpoint["extra_config"].splitlines() == ["phase1=aes256-sha2_256-dh14", "phase2=aes256-sha2_256", "dpd-delay=10"]
+    assert endpoint["extra_config"].splitlines() == ["phase1=aes256-sha2_256-dh14", "phase2=aes256-sha2_256-dh14", "dpd-delay=10"]
     card = browser.find_element(By.ID, f"endpoint-{eid}")
     assert "a-long-enough-psk" not in browser.page_source          # the PSK is never shown
 

@@ -60,6 +60,9 @@ enum IpsecInput {
             _ = try IpsecExtraConfig.parse(extra)
             endpoint.extraConfig = extra.trimmed
         }
+        if !endpoint.pfs, (try? IpsecExtraConfig.parse(endpoint.extraConfig))?.phase2NamesGroup == true {
+            throw APIError.argument("Field \"extra_config\": phase2 names a DH group, which is the PFS group, but \"pfs\" is false; set pfs to true or drop the group from phase2")
+        }
         if let text = try body.string("private_ipaddress") {
             endpoint.privateAddress = text.trimmed.isEmpty ? "" : try address(text, field: "private_ipaddress")
         }
