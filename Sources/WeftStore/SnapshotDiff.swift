@@ -5,6 +5,8 @@ import WeftModel
 /// What changed between two snapshots, section by section: each setting (firewall,
 /// ipsec, routes, clientpacks, …) as a list of changed paths with old and new values,
 /// then the keyset (clients added, removed, re-keyed) and the TLS certificate.
+/// Internal bookkeeping (the id counters `nextID`, `nextTunnelID`, …) is left out: it says
+/// nothing an operator set, and changes whenever something was added, even if removed again.
 public struct SnapshotDiff: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         public let name: String
@@ -60,6 +62,11 @@ public struct SnapshotDiff: Sendable, Equatable {
         return "sha256:" + String(Hex.encode(SHA256.hash(data: Data(tls.certificatePEM.utf8))).prefix(16))
     }
 
+    /// Keys of the stored settings that only the store uses: the next id to hand out.
+    static func isInternal(_ key: String) -> Bool {
+        key.hasPrefix("next") && key.hasSuffix("ID")
+    }
+
     static func show(_ value: JSONValue?) -> String {
         guard let value else { return "(absent)" }
         let text = String(decoding: JSONWriter.bytes(value), as: UTF8.self)
@@ -70,7 +77,7 @@ public struct SnapshotDiff: Sendable, Equatable {
         guard old != new else { return }
         switch (old, new) {
         case (.object(let a)?, .object(let b)?):
-            for key in a.keys + b.keys.filter({ a[$0] == nil }) {
+            for key in a.keys + b.keys.filter({ a[$0] == nil }) where !isInternal(key) {
                 compare(a[key], b[key], path: path.isEmpty ? key : "\(path).\(key)", into: &changes)
             }
         case (.array(let a)?, .array(let b)?) where a.count == b.count:

@@ -442,12 +442,14 @@ def test_snapshot_create_download_upload_and_restore(lab, spare, spare_browser, 
     flash_is(driver, "Snapshot ui-snap-1 created")
     assert "ui-snap-1" in c.response("GET", "/api/snapshots")["snapshots"]
 
-    # Download it through the page; it is the API's file.
+    # Download it through the page; it is the API's file, saved as .tar.gz (what it is).
     driver.find_element(By.CSS_SELECTOR, "#snapshots tr[data-snapshot='ui-snap-1'] a[download]").click()
-    target = downloads / "ui-snap-1"
-    wait_until(lambda: target.exists() and target.stat().st_size > 0 and not (downloads / "ui-snap-1.crdownload").exists(),
+    target = downloads / "ui-snap-1.tar.gz"
+    wait_until(lambda: target.exists() and target.stat().st_size > 0 and not list(downloads.glob("ui-snap-1*.crdownload")),
                timeout=15, what="downloaded snapshot")
-    assert target.read_bytes() == c.get("/api/snapshots/ui-snap-1").content
+    api_download = c.get("/api/snapshots/ui-snap-1")
+    assert target.read_bytes() == api_download.content
+    assert api_download.headers["Content-Disposition"] == "attachment; filename=ui-snap-1.tar.gz"
     page_shot(lab, driver, "30-snapshots")
 
     # The running configuration moves on.
