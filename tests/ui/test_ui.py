@@ -46,6 +46,15 @@ def test_login_with_the_keyboard_shows_the_dashboard(lab, controller, browser):
     # Traffic charts appear (the sampler runs every 5 s and the page refreshes its fragment).
     wait(browser, 30).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#traffic figure.chart[data-interface=eth0] svg polyline")))
     wait(browser, 15).until(lambda d: d.find_element(By.ID, "traffic").get_attribute("data-refreshed"))
+    # No axis label sticks out of its chart (they were clipped on the left).
+    outside = browser.execute_script("""
+        var bad = [];
+        document.querySelectorAll('#traffic svg.traffic text.axis').forEach(function (t) {
+          var box = t.getBBox();
+          if (box.x < 0 || box.x + box.width > 460) bad.push(t.textContent + ' at ' + box.x);
+        });
+        return bad;""")
+    assert outside == [], outside
     shot(lab, browser, "02-dashboard")
     browser.find_element(By.ID, "traffic").screenshot(str(lab.artifacts / "02-dashboard-traffic.png"))
 
