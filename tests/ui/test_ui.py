@@ -239,6 +239,11 @@ def test_firewall_editor_saves_several_typed_lines_with_a_comment(lab, controlle
     assert [rule for rule, _ in controller.response("GET", "/api/firewall/rules")] == expected
     saved = controller.in_ns("iptables-save").stdout
     assert "198.18.0.78/32" in saved and "198.18.0.79/32" in saved, saved
+    # The audit log says what changed, not just how many rules there are.
+    entry = next(a for a in controller.response("GET", "/api/audit?limit=20") if a["action"] == "firewall.overwrite")
+    assert entry["actor"] == "ui:vnscubed"
+    assert entry["detail"] == (f"web UI: {len(expected)} rule(s), added 2 (INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP; "
+                               "INPUT_CUST -s 198.18.0.79/32 -j DROP)"), entry
     # The editor shows the saved rules, one per line.
     assert browser.find_element(By.ID, "rules").get_attribute("value").splitlines() == expected
     shot(lab, browser, "09b-firewall-multiline-saved")
