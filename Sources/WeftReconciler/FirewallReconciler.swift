@@ -35,6 +35,9 @@ public struct FirewallReconciler: SubsystemReconciler {
         self.names = names
     }
 
+    /// The protective default this controller applies after the customer rules.
+    public var protectiveDefault: [(chain: String, arguments: String)] { FirewallCompiler.protectiveDefault(services) }
+
     /// Parses the enabled rules of a policy (disabled ones are nil: they keep their
     /// position), followed by the rules of every subgroup.
     public static func parse(_ policy: FirewallPolicy, names: ServiceNames = ServiceNames()) throws(RuleError) -> [FirewallRule?] {

@@ -249,6 +249,22 @@ def test_firewall_editor_saves_several_typed_lines_with_a_comment(lab, controlle
     shot(lab, browser, "09b-firewall-multiline-saved")
 
 
+def test_firewall_page_shows_the_protective_default_read_only(controller, browser):
+    logged_in(browser, controller)
+    browser.get(controller.url + "/ui/firewall")
+    table = browser.find_element(By.ID, "protective-default")
+    rows = [(r.get_attribute("data-chain"), r.find_element(By.TAG_NAME, "code").text)
+            for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert ("INPUT", "-p tcp -m tcp --dport 8000 -j ACCEPT") in rows, rows
+    assert ("INPUT", "-p udp -m udp --dport 51820 -j ACCEPT") in rows, rows
+    assert rows[-1] == ("FORWARD", "-j DROP") and ("INPUT", "-j DROP") in rows, rows
+    # Read-only: nothing in it can be edited or submitted, and the kernel holds the same rules.
+    section = table.find_element(By.XPATH, "ancestor::section")
+    assert section.find_elements(By.CSS_SELECTOR, "input, textarea, button, select, form") == []
+    saved = controller.in_ns("iptables-save", "-t", "filter").stdout
+    assert "-A WEFT_INPUT -p tcp -m tcp --dport 8000 -j ACCEPT" in saved, saved
+
+
 # -- passwords, logout, layout ---------------------------------------------------------------
 
 def test_change_the_api_password(lab, controller, browser):

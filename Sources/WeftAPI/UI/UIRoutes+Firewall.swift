@@ -197,6 +197,7 @@ extension UIRoutes {
             html += "<td>\(counter.map { "\($0.packets)" } ?? "—")</td><td>\(counter.map { e(UIPage.bytesText($0.bytes)) } ?? "—")</td></tr>"
         }
         html += "</tbody></table></div></section>\n"
+        html += protectiveDefaultSection()
         if !policy.sets.isEmpty || !policy.subgroups.isEmpty {
             html += "<section class=\"card\" aria-labelledby=\"sets-title\"><h2 id=\"sets-title\">fwsets and subgroups</h2><ul>"
             for set in policy.sets { html += "<li>fwset <code>\(e(set.name))</code></li>" }
@@ -204,6 +205,25 @@ extension UIRoutes {
             html += "</ul><p class=\"muted\">Edit them through the API for now.</p></section>"
         }
         return html
+    }
+
+    /// The rules after the customer rules, read-only: what INPUT and FORWARD do with what
+    /// the customer rules left undecided.
+    func protectiveDefaultSection() -> String {
+        let e = UIPage.escape
+        var html = """
+        <section class="card" aria-labelledby="default-title"><h2 id="default-title">Protective default (read-only)</h2>
+        <p class="muted">Applied after the customer rules, in this order, and not editable: it keeps the API, SSH, the overlay and the tunnels reachable and drops the rest of INPUT and FORWARD. Customer rules (INPUT_CUST, FORWARD_CUST) run first and can decide before it.</p>
+        """
+        guard let firewall = controller.firewall else {
+            return html + "<p id=\"protective-default\" class=\"muted\">Not applied: this controller runs with --no-apply.</p></section>\n"
+        }
+        html += "<div class=\"table-wrap\"><table id=\"protective-default\"><thead><tr><th scope=\"col\">Chain</th><th scope=\"col\">Rule</th></tr></thead><tbody>"
+        for rule in firewall.protectiveDefault {
+            let chain = rule.chain.replacingOccurrences(of: "WEFT_", with: "")
+            html += "<tr data-chain=\"\(e(chain))\"><td>\(e(chain))</td><td><code>\(e(rule.arguments))</code></td></tr>"
+        }
+        return html + "</tbody></table></div></section>\n"
     }
 
     func planPage(_ draft: RuleDraft, text: String, session: UISession) -> String {
