@@ -146,22 +146,66 @@ def test_disable_and_enable_a_clientpack_and_the_data_plane_follows(lab, control
     client.stop()
 
 
-def test_search_and_sort_the_clientpack_table(controller, browser):
+def test_search_sort_and_pages_of_the_clientpack_table(controller, browser):
     logged_in(browser, controller)
     browser.get(controller.url + "/ui/clientpacks")
     visible = lambda: [r.get_attribute("data-name") for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed()]
-    assert len(visible()) == 58
+    pager = browser.find_element(By.ID, "pack-pager")
+    # 58 clientpacks, 25 a page.
+    assert len(visible()) == 25 and visible()[0] == "100_127_255_193"
+    assert pager.is_displayed() and "Page 1 of 3" in pager.text
+    assert not pager.find_element(By.CSS_SELECTOR, "button[data-step='-1']").is_enabled()
+    pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").click()
+    assert visible()[0] == "100_127_255_218" and "Page 2 of 3" in pager.text
+    pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").click()
+    assert len(visible()) == 8 and "Page 3 of 3" in pager.text
+    assert not pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").is_enabled()
+
+    # Search covers every page; a whole address finds that pack only, part of one finds several.
     search = browser.find_element(By.ID, "pack-search")
     search.send_keys("255_200")
     wait(browser).until(lambda d: visible() == ["100_127_255_200"])
+    assert not pager.is_displayed()
+    for text, expected in [("100.127.255.20", []), ("100.127.255.201", ["100_127_255_201"]), ("100_127_255_249", ["100_127_255_249"]),
+                           ("255.24", [f"100_127_255_{n}" for n in range(240, 250)])]:
+        search.clear()
+        search.send_keys(text)
+        wait(browser).until(lambda d: visible() == expected, f"search {text}")
+        assert browser.find_element(By.ID, "pack-count").text == f"{len(expected)} shown"
     search.clear()
     search.send_keys(Keys.SPACE, Keys.BACKSPACE)
-    wait(browser).until(lambda d: len(visible()) == 58)
+    wait(browser).until(lambda d: len(visible()) == 25)
+    assert browser.find_element(By.ID, "pack-count").text == "58 clientpacks"
     header = browser.find_element(By.CSS_SELECTOR, "#clientpacks thead th:first-child button")
     header.click()                     # ascending (already the order)
-    header.click()                     # descending
+    header.click()                     # descending, from the first page
     assert browser.find_element(By.CSS_SELECTOR, "#clientpacks thead th:first-child").get_attribute("aria-sort") == "descending"
-    assert visible()[0] == "100_127_255_250" or int(visible()[0].split("_")[-1]) > int(visible()[-1].split("_")[-1])
+    assert visible()[0] == "100_127_255_254" and "Page 1 of 3" in pager.text
+
+
+def test_sorting_by_connected_puts_connected_clients_first(lab, controller, browser):
+    name, address = "100_127_255_230", "100.127.255.230"
+    client = lab.add_wireguard_client()
+    client.connect(controller.get(f"/api/clientpack?name={name}&fileformat=wireguard").text, f"{address}/26")
+    try:
+        wait_until(lambda: client.ping(OVERLAY_CONTROLLER), timeout=20, what="WireGuard client reaches the controller")
+        wait_until(lambda: address in controller.response("GET", "/api/status/clients"), timeout=20, what="client listed as connected")
+        logged_in(browser, controller)
+
+        def shown_connected():          # the page's watcher looks every 2 s
+            browser.get(controller.url + "/ui/clientpacks")
+            cell = browser.find_element(By.CSS_SELECTOR, f"#pack-{name} td[data-label='Connected']")
+            return cell.get_attribute("textContent").startswith("yes")
+        wait_until(shown_connected, timeout=20, interval=1, what="the clientpacks page shows the client connected")
+        browser.find_element(By.XPATH, "//table[@id='clientpacks']//th[.//button[text()='Connected']]//button").click()
+        first = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed())
+        assert first.get_attribute("data-name") == name
+        handshake = first.find_element(By.CSS_SELECTOR, "td[data-label='Last handshake']")
+        assert re.fullmatch(r"\d+ (s|min) ago", handshake.text), handshake.text
+        assert handshake.find_element(By.TAG_NAME, "time").get_attribute("title")       # the exact time on hover
+        shot(lab, browser, "05b-clientpacks-connected-first")
+    finally:
+        client.stop()
 
 
 def test_download_a_wireguard_config_and_see_its_qr_code(lab, controller, browser, downloads):
