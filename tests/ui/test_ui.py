@@ -198,9 +198,12 @@ def test_sorting_by_connected_puts_connected_clients_first(lab, controller, brow
             return cell.get_attribute("textContent").startswith("yes")
         wait_until(shown_connected, timeout=20, interval=1, what="the clientpacks page shows the client connected")
         browser.find_element(By.XPATH, "//table[@id='clientpacks']//th[.//button[text()='Connected']]//button").click()
-        first = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed())
-        assert first.get_attribute("data-name") == name
-        handshake = first.find_element(By.CSS_SELECTOR, "td[data-label='Last handshake']")
+        rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed()]
+        connected = [r.find_element(By.CSS_SELECTOR, "td[data-label='Connected']").text.startswith("yes") for r in rows]
+        # Connected ones first (an earlier test's client may still count as connected), then the rest.
+        assert connected[0] and connected == sorted(connected, reverse=True) and not connected[-1], connected
+        mine = next(r for r in rows if r.get_attribute("data-name") == name)
+        handshake = mine.find_element(By.CSS_SELECTOR, "td[data-label='Last handshake']")
         assert re.fullmatch(r"\d+ (s|min) ago", handshake.text), handshake.text
         assert handshake.find_element(By.TAG_NAME, "time").get_attribute("title")       # the exact time on hover
         shot(lab, browser, "05b-clientpacks-connected-first")
