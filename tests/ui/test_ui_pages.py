@@ -476,6 +476,7 @@ def test_snapshot_create_download_upload_and_restore(lab, spare, spare_browser, 
     assert {"controller", "tls"} <= set(sections), sections             # a fresh controller has no routes setting yet
     diff = driver.find_element(By.ID, "review-diff").text
     assert "after-snapshot" in diff and "before-restore" in diff and "10.66.0.0/16" in diff, diff
+    assert "nextID" not in diff, diff                 # the route's id counter moved too: not shown
     assert "Clientpacks" in driver.find_element(By.ID, "review").text
     page_shot(lab, driver, "31-snapshot-review")
     # Nothing changed yet.
