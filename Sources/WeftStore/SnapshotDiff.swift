@@ -21,8 +21,8 @@ public struct SnapshotDiff: Sendable, Equatable {
     public init(from old: SnapshotDocument, to new: SnapshotDocument) {
         var sections: [Section] = []
         for key in Set(old.settings.keys).union(new.settings.keys).sorted() {
-            let before = old.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }
-            let after = new.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }
+            let before = old.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }.map(Self.withoutInternal)
+            let after = new.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }.map(Self.withoutInternal)
             var changes: [String] = []
             Self.compare(before, after, path: "", into: &changes)
             if !changes.isEmpty {
@@ -67,6 +67,21 @@ public struct SnapshotDiff: Sendable, Equatable {
         key.hasPrefix("next") && key.hasSuffix("ID")
     }
 
+    /// `value` without the internal keys, at any depth (a whole setting added or removed
+    /// is shown without them too).
+    static func withoutInternal(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var kept = JSONObject()
+            for entry in object.entries where !isInternal(entry.key) { kept[entry.key] = withoutInternal(entry.value) }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutInternal))
+        default:
+            return value
+        }
+    }
+
     static func show(_ value: JSONValue?) -> String {
         guard let value else { return "(absent)" }
         let text = String(decoding: JSONWriter.bytes(value), as: UTF8.self)
@@ -77,7 +92,7 @@ public struct SnapshotDiff: Sendable, Equatable {
         guard old != new else { return }
         switch (old, new) {
         case (.object(let a)?, .object(let b)?):
-            for key in a.keys + b.keys.filter({ a[$0] == nil }) where !isInternal(key) {
+            for key in a.keys + b.keys.filter({ a[$0] == nil }) {
                 compare(a[key], b[key], path: path.isEmpty ? key : "\(path).\(key)", into: &changes)
             }
         case (.array(let a)?, .array(let b)?) where a.count == b.count:
@@ -89,9 +104,9 @@ public struct SnapshotDiff: Sendable, Equatable {
             for item in added { changes.append("\(path): added \(show(item))") }
             if removed.isEmpty && added.isEmpty { changes.append("\(path): reordered") }
         case (nil, let value?):
-            changes.append("\(path): added \(show(value))")
+            changes.append("\(path.isEmpty ? "whole setting" : path): added \(show(value))")
         case (let value?, nil):
-            changes.append("\(path): removed \(show(value))")
+            changes.append("\(path.isEmpty ? "whole setting" : path): removed \(show(value))")
         default:
             changes.append("\(path): \(show(old)) → \(show(new))")
         }

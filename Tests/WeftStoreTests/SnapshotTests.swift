@@ -93,5 +93,10 @@ import WeftModel
         #expect(diff.sections.map(\.name) == ["routes"], "a section whose only change is a counter is no change")
         #expect(!diff.text.contains("nextID") && !diff.text.contains("nextWebhookID"))
         #expect(diff.sections[0].changes == [#"routes: added {"cidr":"10.5.0.0/16"}"#])
+        // A whole setting added or removed is shown without them too.
+        newer.settings.removeValue(forKey: "alerting")
+        let removed = SnapshotDiff(from: document(), to: newer)
+        #expect(removed.sections.map(\.name) == ["alerting", "routes"])
+        #expect(removed.sections[0].changes == [#"whole setting: removed {"webhooks":[],"alerts":[]}"#])
     }
 }
