@@ -126,7 +126,6 @@ public final class FakeNetfilter: Netfilter {
     }
 }
 
-
 extension FakeNetfilter.Chain {
     func counter(_ index: Int) -> String { counters.indices.contains(index) ? counters[index] : "[0:0]" }
 
