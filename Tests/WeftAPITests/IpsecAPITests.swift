@@ -37,6 +37,7 @@ import WeftReconciler
             let response = try await create(client, extra: extra, pfs: pfs, address: "198.51.100.2")
             #expect(response.status == .ok, "\(response.text)")
             #expect(harness.controller.snapshot.ipsec.endpoints.count == 1)
+            #expect(harness.controller.snapshot.ipsec.endpoints.first?.extraConfig.contains("\r") == false, "stored with LF line ends")
             #expect(try espProposals(harness) == expected)
         }
     }

@@ -58,7 +58,8 @@ enum IpsecInput {
         if let natT = try body.bool("nat_t_enabled") { endpoint.natTraversal = natT }
         if let extra = try body.string("extra_config") {
             _ = try IpsecExtraConfig.parse(extra)
-            endpoint.extraConfig = extra.trimmed
+            // Stored with LF line ends, whatever the client sent (a browser sends CRLF).
+            endpoint.extraConfig = TextLines.split(extra).joined(separator: "\n").trimmed
         }
         if !endpoint.pfs, (try? IpsecExtraConfig.parse(endpoint.extraConfig))?.phase2NamesGroup == true {
             throw APIError.argument("Field \"extra_config\": phase2 names a DH group, which is the PFS group, but \"pfs\" is false; set pfs to true or drop the group from phase2")
