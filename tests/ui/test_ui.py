@@ -3,6 +3,7 @@ against a live `weft serve`: sessions and CSRF, the dashboard, clientpacks with 
 plane following, the firewall editor, logout, screenshots and narrow-screen checks."""
 
 import re
+import subprocess
 import time
 
 import pytest
@@ -294,6 +295,35 @@ def test_firewall_editor_saves_several_typed_lines_with_a_comment(lab, controlle
     # The editor shows the saved rules, one per line.
     assert browser.find_element(By.ID, "rules").get_attribute("value").splitlines() == expected
     shot(lab, browser, "09b-firewall-multiline-saved")
+
+
+def save_rules_in_the_editor(browser, controller, rules):
+    """Types `rules` into the editor (one per line), reviews and saves them."""
+    browser.get(controller.url + "/ui/firewall")
+    area = browser.find_element(By.ID, "rules")
+    area.clear()
+    area.send_keys("\n".join(rules))
+    result = browser.find_element(By.ID, "check-result")
+    wait(browser).until(lambda d: result.get_attribute("data-state") == "ok")
+    browser.find_element(By.ID, "review").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "save"))).click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), f"Saved and active: {len(rules)} rule"))
+
+
+def test_hit_counters_of_unchanged_rules_survive_a_save(controller, browser):
+    logged_in(browser, controller)
+    ping = "INPUT_CUST -p icmp --icmp-type echo-request -j ACCEPT"
+    before = [rule for rule, _ in controller.response("GET", "/api/firewall/rules")]
+    save_rules_in_the_editor(browser, controller, before + [ping])
+    subprocess.run(["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", controller.ip], check=True, capture_output=True)
+    hits = lambda: {r["rule"]: r["packets"] for r in controller.response("GET", "/api/v2/firewall/rules?osview=True")}[ping]
+    counted = hits()
+    assert counted >= 3, counted
+    # Another save that removes a rule and adds one: the ping rule is unchanged and keeps its count.
+    save_rules_in_the_editor(browser, controller, before[1:] + ["INPUT_CUST -s 198.18.0.80/32 -j DROP", ping])
+    assert hits() >= counted
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#active-rules tbody tr") if ping in r.text)
+    assert int(row.find_elements(By.TAG_NAME, "td")[4].text) >= counted, row.text
 
 
 def test_firewall_page_shows_the_protective_default_read_only(controller, browser):
