@@ -13,6 +13,8 @@ PYTEST_ARGS ?=
 
 DEBUG_BIN   := $(CURDIR)/.build/debug/weft
 RELEASE_BIN := $(CURDIR)/.build/release/weft
+# What the binary is built from: `make run` rebuilds only when one of these changed.
+SOURCES     := Package.swift $(shell find Sources -type f)
 
 .PHONY: all deps test-deps build release run test unit integration e2e ui venv bench clean
 
@@ -27,12 +29,18 @@ test-deps:
 build:
 	$(SWIFT) build
 
-release:
+release: $(RELEASE_BIN)
+
+# swift build leaves the binary's time alone when its code did not change (a comment, say):
+# touch it, so that the next run does not build again.
+$(RELEASE_BIN): $(SOURCES)
 	$(SWIFT) build -c release
+	touch $@
 
 # Starts a controller in the foreground. As root, missing Debian packages are installed
 # first. NETNS=name runs it inside its own network namespace (address 198.18.0.2).
-run: deps release
+# The release binary is rebuilt only when a source changed since it was built.
+run: deps $(RELEASE_BIN)
 	@args=(serve --port $(PORT)); \
 	if [ -n "$(DATA_DIR)" ]; then args+=(--data-dir "$(DATA_DIR)"); fi; \
 	if [ -n "$(NETNS)" ]; then \

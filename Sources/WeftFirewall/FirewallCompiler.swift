@@ -55,6 +55,37 @@ public enum FirewallCompiler {
         public var tableSignatures: [NetfilterTable: String] { sections.mapValues(\.signature) }
     }
 
+    /// Weft's own filter chains: each jumps to its customer chain first, then the protective
+    /// default decides what the customer rules left open (the controller's services, the
+    /// overlay and the tunnels pass; the rest of INPUT and FORWARD is dropped).
+    static func frame(_ services: Services) -> [(chain: String, arguments: String)] {
+        let defaults = protectiveDefault(services)
+        return [("WEFT_INPUT", "-j INPUT_CUST")] + defaults.filter { $0.chain == "WEFT_INPUT" }
+            + [("WEFT_FORWARD", "-j FORWARD_CUST")] + defaults.filter { $0.chain == "WEFT_FORWARD" }
+            + [("WEFT_OUTPUT", "-j OUTPUT_CUST")]
+    }
+
+    /// The protective default, in evaluation order: what applies after the customer rules
+    /// of INPUT and FORWARD (for showing it; the customer rules cannot change it).
+    public static func protectiveDefault(_ services: Services) -> [(chain: String, arguments: String)] {
+        var rules: [(String, String)] = []
+        rules.append(("WEFT_INPUT", "-i lo -j ACCEPT"))
+        rules.append(("WEFT_INPUT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
+        rules.append(("WEFT_INPUT", "-p icmp -j ACCEPT"))
+        for device in tunnelInterfaces { rules.append(("WEFT_INPUT", "-i \(device) -j ACCEPT")) }
+        for port in [services.apiPort] + services.tcpPorts { rules.append(("WEFT_INPUT", "-p tcp -m tcp --dport \(port) -j ACCEPT")) }
+        for port in services.udpPorts { rules.append(("WEFT_INPUT", "-p udp -m udp --dport \(port) -j ACCEPT")) }
+        rules.append(("WEFT_INPUT", "-j DROP"))
+        rules.append(("WEFT_FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
+        for device in tunnelInterfaces {
+            rules.append(("WEFT_FORWARD", "-i \(device) -j ACCEPT"))
+            rules.append(("WEFT_FORWARD", "-o \(device) -j ACCEPT"))
+        }
+        rules.append(("WEFT_FORWARD", "-m conntrack --ctstate DNAT -j ACCEPT"))
+        rules.append(("WEFT_FORWARD", "-j DROP"))
+        return rules
+    }
+
     /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
     /// `subgroups` are declared (and so emptied) in their family's table; `removed` subgroup
     /// chains are flushed and deleted after every jump to them is gone.
@@ -103,27 +134,7 @@ public enum FirewallCompiler {
                 }
             }
             if table == .filter {
-                append("WEFT_INPUT", "-j INPUT_CUST")
-                append("WEFT_INPUT", "-i lo -j ACCEPT")
-                append("WEFT_INPUT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-                append("WEFT_INPUT", "-p icmp -j ACCEPT")
-                for device in tunnelInterfaces { append("WEFT_INPUT", "-i \(device) -j ACCEPT") }
-                for port in [services.apiPort] + services.tcpPorts {
-                    append("WEFT_INPUT", "-p tcp -m tcp --dport \(port) -j ACCEPT")
-                }
-                for port in services.udpPorts { append("WEFT_INPUT", "-p udp -m udp --dport \(port) -j ACCEPT") }
-                append("WEFT_INPUT", "-j DROP")
-
-                append("WEFT_FORWARD", "-j FORWARD_CUST")
-                append("WEFT_FORWARD", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-                for device in tunnelInterfaces {
-                    append("WEFT_FORWARD", "-i \(device) -j ACCEPT")
-                    append("WEFT_FORWARD", "-o \(device) -j ACCEPT")
-                }
-                append("WEFT_FORWARD", "-m conntrack --ctstate DNAT -j ACCEPT")
-                append("WEFT_FORWARD", "-j DROP")
-
-                append("WEFT_OUTPUT", "-j OUTPUT_CUST")
+                for (chain, arguments) in frame(services) { append(chain, arguments) }
             }
             for (hookTable, builtin, chain) in hooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
                 // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.

@@ -1,3 +1,5 @@
+import WeftModel
+
 /// Port numbers by service name (`--dport ssh`), from the system's services database
 /// (`/etc/services` text, parsed here so the logic stays pure) with a built-in fallback for
 /// the names firewall rules use most, so a minimal system without netbase still works.
@@ -14,7 +16,7 @@ public struct ServiceNames: Sendable {
     /// `name  port/proto  aliases...  # comment`
     static func parse(_ text: String) -> [String: Int] {
         var result: [String: Int] = [:]
-        for line in text.split(separator: "\n") {
+        for line in TextLines.split(text) {
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, let slash = fields[1].firstIndex(of: "/"),

@@ -154,7 +154,7 @@ public struct BGPPeer: Codable, Sendable, Equatable {
     /// refused when the peer was created).
     public var filters: (imports: [IPv4Network], exports: [IPv4Network]) {
         var imports: [IPv4Network] = [], exports: [IPv4Network] = []
-        for line in accessList.split(whereSeparator: \.isNewline) {
+        for line in TextLines.split(accessList) {
             let words = line.split(separator: " ")
             guard words.count == 3, words[1] == "permit", let network = IPv4Network(words[2]) else { continue }
             if words[0] == "in" { imports.append(network) } else if words[0] == "out" { exports.append(network) }

@@ -1,11 +1,27 @@
 /// VNS3's `extra_config` for an IPsec endpoint: space- or newline-separated `key=value`
 /// words, e.g. `phase1=aes256_gcm-sha2_256-dh14 phase2=aes256_gcm local-peer-id=1.2.3.4`,
 /// mapped to strongSwan proposals and options. Unknown keys and algorithms are refused.
+///
+/// A DH group in phase 2 (`phase2=aes256-sha2_256-dh14`) is that proposal's PFS group, as
+/// in strongSwan's `esp_proposals` ("aes256-sha256-modp2048"). With PFS on and no group in
+/// phase 2, the group of `pfs-group`, else of the first phase-1 proposal, else modp2048.
 public struct IpsecExtraConfig: Sendable, Equatable {
+    /// One phase-2 proposal: the ESP transform in strongSwan syntax ("aes256-sha256",
+    /// "aes256gcm16") and the PFS group it names, if any.
+    public struct ESPProposal: Sendable, Equatable {
+        public var transform: String
+        public var group: String?
+
+        public init(_ transform: String, group: String? = nil) {
+            self.transform = transform
+            self.group = group
+        }
+    }
+
     /// IKE proposals in strongSwan syntax ("aes256gcm16-prfsha256-modp2048"); nil = defaults.
     public var ikeProposals: [String]?
-    /// ESP proposals without the DH group (added when PFS is on); nil = defaults.
-    public var espProposals: [String]?
+    /// ESP proposals from `phase2`; nil = defaults.
+    public var espProposals: [ESPProposal]?
     /// The DH group for PFS named by `pfs-group` or phase 1 (strongSwan name).
     public var pfsGroup: String?
     public var ikeLifetime: Int?
@@ -26,11 +42,13 @@ public struct IpsecExtraConfig: Sendable, Equatable {
     /// strongSwan ESP proposals: with PFS each proposal carries the DH group (and, for
     /// interoperability, the same list follows without it is not offered: PFS means PFS).
     public func esp(pfs: Bool) -> [String] {
-        let base = espProposals ?? Self.defaultESP
-        guard pfs else { return base }
-        let group = pfsGroup ?? Self.defaultPFSGroup
-        return base.map { "\($0)-\(group)" }
+        let proposals = espProposals ?? Self.defaultESP.map { ESPProposal($0) }
+        guard pfs else { return proposals.map(\.transform) }
+        return proposals.map { "\($0.transform)-\($0.group ?? pfsGroup ?? Self.defaultPFSGroup)" }
     }
+
+    /// Whether a phase-2 proposal names its own DH group (which only PFS can use).
+    public var phase2NamesGroup: Bool { espProposals?.contains { $0.group != nil } ?? false }
 
     public var ike: [String] { ikeProposals ?? Self.defaultIKE }
 
@@ -55,7 +73,7 @@ public struct IpsecExtraConfig: Sendable, Equatable {
 
     public static func parse(_ text: String) throws -> IpsecExtraConfig {
         var config = IpsecExtraConfig()
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == ";" })
+        let words = TextLines.split(text).flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ";" }) }
         for word in words {
             guard let equals = word.firstIndex(of: "=") else {
                 throw ValidationError(field: "extra_config", "extra_config: \"\(word)\" is not key=value")
@@ -109,18 +127,26 @@ public struct IpsecExtraConfig: Sendable, Equatable {
         return (cipher.aead ? "\(cipher.name)-prf\(hash)-\(group)" : "\(cipher.name)-\(hash)-\(group)", group)
     }
 
-    /// "aes256_gcm" → "aes256gcm16"; "aes256-sha2_256" → "aes256-sha256".
-    static func phase2(_ text: String) throws -> String {
-        let parts = text.lowercased().split(separator: "-").map(String.init)
+    /// "aes256_gcm" → "aes256gcm16"; "aes256-sha2_256" → "aes256-sha256"; a last part that
+    /// is a DH group is the PFS group: "aes256-sha2_256-dh14", "aes256_gcm-dh19".
+    static func phase2(_ text: String) throws -> ESPProposal {
+        var parts = text.lowercased().split(separator: "-").map(String.init)
         guard let first = parts.first, let cipher = ciphers[first] else { throw unknown(parts.first ?? text, "cipher") }
+        var group: String?
+        if parts.count > 1, let last = parts.last, let named = groups[last] {
+            group = named
+            parts.removeLast()
+        }
         if cipher.aead {
-            guard parts.count == 1 else { throw ValidationError(field: "extra_config", "extra_config: phase2 \"\(text)\": an AEAD cipher takes no hash") }
-            return cipher.name
+            guard parts.count == 1 else {
+                throw ValidationError(field: "extra_config", "extra_config: phase2 \"\(text)\": an AEAD cipher takes no hash (aes256_gcm or aes256_gcm-dh14)")
+            }
+            return ESPProposal(cipher.name, group: group)
         }
         guard parts.count == 2, let hash = hashes[parts[1]] else {
-            throw ValidationError(field: "extra_config", "extra_config: phase2 \"\(text)\" must be cipher-hash, e.g. aes256-sha2_256")
+            throw ValidationError(field: "extra_config", "extra_config: phase2 \"\(text)\" must be cipher-hash or cipher-hash-dhgroup, e.g. aes256-sha2_256 or aes256-sha2_256-dh14")
         }
-        return "\(cipher.name)-\(hash)"
+        return ESPProposal("\(cipher.name)-\(hash)", group: group)
     }
 
     static func seconds(_ text: String, _ key: String) throws -> Int {

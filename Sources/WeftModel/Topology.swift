@@ -119,7 +119,7 @@ public struct Topology: Sendable, Equatable, Codable {
     static func parseClients(_ text: String, subnet: IPv4Network, reserved: Set<IPv4Address>) throws(ValidationError) -> [IPv4Address] {
         var seen = Set<UInt32>()
         var result: [IPv4Address] = []
-        for part in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" }) {
+        for part in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count == 1 || bounds.count == 2,
                   let low = IPv4Address(bounds[0]), let high = IPv4Address(bounds.last!), low <= high else {

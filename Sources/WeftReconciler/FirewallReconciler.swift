@@ -35,6 +35,9 @@ public struct FirewallReconciler: SubsystemReconciler {
         self.names = names
     }
 
+    /// The protective default this controller applies after the customer rules.
+    public var protectiveDefault: [(chain: String, arguments: String)] { FirewallCompiler.protectiveDefault(services) }
+
     /// Parses the enabled rules of a policy (disabled ones are nil: they keep their
     /// position), followed by the rules of every subgroup.
     public static func parse(_ policy: FirewallPolicy, names: ServiceNames = ServiceNames()) throws(RuleError) -> [FirewallRule?] {
@@ -117,7 +120,10 @@ public struct FirewallReconciler: SubsystemReconciler {
         guard apply else { return changes }
 
         if !staleSets.isEmpty { try await ipsets.restore(SetCompiler.fill(staleSets)) }
-        if !rulesSame { try await netfilter.restore(output.payload) }
+        if !rulesSame {
+            let previous = memory.applied.withLock { $0?.signature }
+            try await netfilter.restore(await keepingCounters(output.payload, previous: previous))
+        }
         if !removedSets.isEmpty { try await ipsets.restore(SetCompiler.destroy(removedSets)) }
         memory.applied.withLock {
             $0 = .init(signature: output.signature, tables: output.tableSignatures,
@@ -222,8 +228,8 @@ public struct FirewallReconciler: SubsystemReconciler {
             do {
                 switch change.tables {
                 case 0: break
-                case 1: try await netfilter.restoreOneTable(change.payload)
-                default: try await netfilter.restore(change.payload)
+                case 1: try await netfilter.restoreOneTable(await keepingCounters(change.payload, previous: previous?.signature))
+                default: try await netfilter.restore(await keepingCounters(change.payload, previous: previous?.signature))
                 }
             } catch {
                 // Line numbers refer to the partial payload: check the whole one to name the rule.
@@ -250,6 +256,19 @@ public struct FirewallReconciler: SubsystemReconciler {
             }
             return generation
         }
+    }
+
+    /// `payload` with the kernel's counters of the rules it keeps unchanged from `previous`
+    /// (the payload last restored), so a replace does not reset their hit counters. Only the
+    /// tables the payload touches are read; when they cannot be read, counters start anew.
+    func keepingCounters(_ payload: String, previous: String?) async -> String {
+        guard let previous else { return payload }
+        var saved: [String] = []
+        for line in payload.split(separator: "\n") where line.hasPrefix("*") {
+            guard let text = try? await netfilter.save(table: String(line.dropFirst()), counters: true) else { return payload }
+            saved.append(text)
+        }
+        return RuleCounters.apply(RuleCounters.carried(previous: previous, saved: saved), to: payload)
     }
 
     /// The kernel (iptables-restore) refused a rule set; `index` is the customer rule on the

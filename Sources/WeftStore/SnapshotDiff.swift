@@ -5,6 +5,8 @@ import WeftModel
 /// What changed between two snapshots, section by section: each setting (firewall,
 /// ipsec, routes, clientpacks, …) as a list of changed paths with old and new values,
 /// then the keyset (clients added, removed, re-keyed) and the TLS certificate.
+/// Internal bookkeeping (the id counters `nextID`, `nextTunnelID`, …) is left out: it says
+/// nothing an operator set, and changes whenever something was added, even if removed again.
 public struct SnapshotDiff: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         public let name: String
@@ -19,8 +21,8 @@ public struct SnapshotDiff: Sendable, Equatable {
     public init(from old: SnapshotDocument, to new: SnapshotDocument) {
         var sections: [Section] = []
         for key in Set(old.settings.keys).union(new.settings.keys).sorted() {
-            let before = old.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }
-            let after = new.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }
+            let before = old.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }.map(Self.withoutInternal)
+            let after = new.settings[key].flatMap { try? JSONParser.parse(Array($0.utf8)) }.map(Self.withoutInternal)
             var changes: [String] = []
             Self.compare(before, after, path: "", into: &changes)
             if !changes.isEmpty {
@@ -60,6 +62,26 @@ public struct SnapshotDiff: Sendable, Equatable {
         return "sha256:" + String(Hex.encode(SHA256.hash(data: Data(tls.certificatePEM.utf8))).prefix(16))
     }
 
+    /// Keys of the stored settings that only the store uses: the next id to hand out.
+    static func isInternal(_ key: String) -> Bool {
+        key.hasPrefix("next") && key.hasSuffix("ID")
+    }
+
+    /// `value` without the internal keys, at any depth (a whole setting added or removed
+    /// is shown without them too).
+    static func withoutInternal(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var kept = JSONObject()
+            for entry in object.entries where !isInternal(entry.key) { kept[entry.key] = withoutInternal(entry.value) }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutInternal))
+        default:
+            return value
+        }
+    }
+
     static func show(_ value: JSONValue?) -> String {
         guard let value else { return "(absent)" }
         let text = String(decoding: JSONWriter.bytes(value), as: UTF8.self)
@@ -82,9 +104,9 @@ public struct SnapshotDiff: Sendable, Equatable {
             for item in added { changes.append("\(path): added \(show(item))") }
             if removed.isEmpty && added.isEmpty { changes.append("\(path): reordered") }
         case (nil, let value?):
-            changes.append("\(path): added \(show(value))")
+            changes.append("\(path.isEmpty ? "whole setting" : path): added \(show(value))")
         case (let value?, nil):
-            changes.append("\(path): removed \(show(value))")
+            changes.append("\(path.isEmpty ? "whole setting" : path): removed \(show(value))")
         default:
             changes.append("\(path): \(show(old)) → \(show(new))")
         }

@@ -1,5 +1,7 @@
 /// iptables through `iptables-save` / `iptables-restore --noflush`: a payload that declares
 /// `:CHAIN - [0:0]` replaces exactly that chain, atomically, leaving all others alone.
+/// Restores run with `--counters`: a rule line may start with `[packets:bytes]`, which
+/// carries a rule's counters across a replace; without it a rule starts at zero.
 public protocol Netfilter: Sendable {
     /// `iptables-save -t TABLE` output; with `counters`, each rule line starts with
     /// `[packets:bytes]` (`iptables-save -c`).
@@ -31,15 +33,15 @@ public struct IptablesNetfilter: Netfilter {
     }
 
     public func test(_ payload: String) async throws {
-        try await runner.check(["iptables-restore", "--noflush", "--test", "-w", "5"], stdin: payload)
+        try await runner.check(["iptables-restore", "--noflush", "--counters", "--test", "-w", "5"], stdin: payload)
     }
 
     public func restoreOneTable(_ payload: String) async throws {
-        try await runner.check(["iptables-restore", "--noflush", "-w", "5"], stdin: payload)
+        try await runner.check(["iptables-restore", "--noflush", "--counters", "-w", "5"], stdin: payload)
     }
 
     public func restore(_ payload: String) async throws {
-        try await runner.check(["iptables-restore", "--noflush", "--test", "-w", "5"], stdin: payload)
-        try await runner.check(["iptables-restore", "--noflush", "-w", "5"], stdin: payload)
+        try await runner.check(["iptables-restore", "--noflush", "--counters", "--test", "-w", "5"], stdin: payload)
+        try await runner.check(["iptables-restore", "--noflush", "--counters", "-w", "5"], stdin: payload)
     }
 }

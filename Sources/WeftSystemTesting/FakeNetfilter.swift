@@ -2,13 +2,16 @@ import WeftModel
 import Synchronization
 import WeftSystem
 
-/// Models iptables *state*: tables → chains → rules, with `--noflush` restore semantics
-/// (a declared chain is emptied and refilled; undeclared chains are untouched; a payload
-/// that fails the check changes nothing).
+/// Models iptables *state*: tables → chains → rules with their packet and byte counters,
+/// with `--noflush --counters` restore semantics (a declared chain is emptied and refilled;
+/// undeclared chains are untouched; a `[p:b]` prefix sets a rule's counters, else they
+/// start at zero; a payload that fails the check changes nothing).
 public final class FakeNetfilter: Netfilter {
     public struct Chain: Equatable, Sendable {
         public var policy: String
         public var rules: [String]
+        /// "[packets:bytes]" of each rule, in order.
+        public var counters: [String] = []
     }
 
     private let state: Mutex<[String: [String: Chain]]>
@@ -36,9 +39,24 @@ public final class FakeNetfilter: Netfilter {
         let chains = self.chains(table: table)
         var lines = ["*\(table)"]
         for name in chains.keys.sorted() { lines.append(":\(name) \(chains[name]!.policy) [0:0]") }
-        for name in chains.keys.sorted() { lines += chains[name]!.rules.map { (counters ? "[0:0] " : "") + "-A \(name) \($0)" } }
+        for name in chains.keys.sorted() {
+            let chain = chains[name]!
+            for (index, rule) in chain.rules.enumerated() {
+                lines.append((counters ? chain.counter(index) + " " : "") + "-A \(name) \(rule)")
+            }
+        }
         lines.append("COMMIT")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Traffic through the `index`-th rule of `chain`: adds to its counters.
+    public func count(table: String, chain: String, index: Int, packets: Int, bytes: Int) {
+        state.withLock { state in
+            guard var entry = state[table]?[chain], entry.rules.indices.contains(index) else { return }
+            let numbers = entry.counter(index).dropFirst().dropLast().split(separator: ":").compactMap { Int($0) }
+            entry.setCounter(index, "[\(numbers[0] + packets):\(numbers[1] + bytes)]")
+            state[table]![chain] = entry
+        }
     }
 
     public func test(_ payload: String) async throws {
@@ -70,7 +88,13 @@ public final class FakeNetfilter: Netfilter {
                 next[table, default: [:]][name] = Chain(policy: policy, rules: [])
                 continue
             }
-            let words = line.split(separator: " ", maxSplits: 2)
+            var counter = "[0:0]"
+            var command = Substring(line)
+            if command.hasPrefix("["), let close = command.firstIndex(of: "]") {
+                counter = String(command[...close])
+                command = command[command.index(after: close)...].drop { $0 == " " }
+            }
+            let words = command.split(separator: " ", maxSplits: 2)
             guard words.count >= 2, words[0] == "-A" || words[0] == "-I" else {
                 throw SystemError.command(["iptables-restore"], status: 2, stderr: "bad line: \(line)")
             }
@@ -85,7 +109,16 @@ public final class FakeNetfilter: Netfilter {
             if let reject = rejectRulesContaining, rule.contains(reject) {
                 throw SystemError.command(["iptables-restore", "--test"], status: 2, stderr: "rejected: \(rule)")
             }
-            if words[0] == "-I" { next[table]![chain]!.rules.insert(rule, at: 0) } else { next[table]![chain]!.rules.append(rule) }
+            var entry = next[table]![chain]!
+            if words[0] == "-I" {
+                if !entry.rules.isEmpty { entry.setCounter(entry.rules.count - 1, entry.counter(entry.rules.count - 1)) }
+                entry.rules.insert(rule, at: 0)
+                entry.counters.insert(counter, at: 0)
+            } else {
+                entry.rules.append(rule)
+                entry.setCounter(entry.rules.count - 1, counter)
+            }
+            next[table]![chain] = entry
         }
         guard commit else { return }
         state.withLock { $0 = next }
@@ -93,3 +126,11 @@ public final class FakeNetfilter: Netfilter {
     }
 }
 
+extension FakeNetfilter.Chain {
+    func counter(_ index: Int) -> String { counters.indices.contains(index) ? counters[index] : "[0:0]" }
+
+    mutating func setCounter(_ index: Int, _ value: String) {
+        while counters.count <= index { counters.append("[0:0]") }
+        counters[index] = value
+    }
+}

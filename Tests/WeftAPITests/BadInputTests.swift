@@ -25,6 +25,17 @@ import WeftModel
         ("/api/server", .put, #"{"reboot": "soon"}"#, "\"reboot\""),
     ]
 
+    @Test func ntpHostsOnSeparateLinesAreAccepted() async throws {
+        let harness = try TestController()
+        try await harness.test { client in
+            try await client.execute(uri: "/api/config", method: .put, headers: TestController.basic(),
+                                     body: body(#"{"ntp_hosts": "0.pool.ntp.org\r\n1.pool.ntp.org\r2.pool.ntp.org"}"#)) { response in
+                #expect(response.status == .ok, "\(response.text)")
+                #expect(response.json["response"]?["ntp_hosts"] == .string("0.pool.ntp.org 1.pool.ntp.org 2.pool.ntp.org"), "\(response.text)")
+            }
+        }
+    }
+
     @Test func badInputIsRefusedByNameAndChangesNothing() async throws {
         let harness = try TestController()
         try await harness.test { client in

@@ -45,6 +45,36 @@ import WeftModel
         }
     }
 
+    /// Browsers send CRLF; scripts send LF; old Mac tools send CR: every one ends a line.
+    @Test(arguments: ["\\r\\n", "\\n", "\\r"])
+    func everyLineEndSplitsRuleSetAndSubgroupBodies(_ newline: String) async throws {
+        let harness = try TestController()
+        try await harness.test { client in
+            let rules = "# the office\(newline)FORWARD_CUST -s 192.0.2.0/24 -j ACCEPT\(newline)\(newline)FORWARD_CUST -p tcp --dport 23 -j DROP\(newline)"
+            try await client.execute(uri: "/api/firewall", method: .put, headers: TestController.basic(),
+                                     body: body(#"{"rules": "\#(rules)"}"#)) { response in
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            #expect(harness.netfilter.chains(table: "filter")["FORWARD_CUST"]?.rules == ["-s 192.0.2.0/24 -j ACCEPT", "-p tcp --dport 23 -j DROP"])
+            try await client.execute(uri: "/api/firewall/fwsets", method: .post, headers: TestController.basic(),
+                                     body: body(#"{"rules": "NETS_lines 192.0.2.0/24\#(newline)NETS_lines 198.51.100.7\#(newline)"}"#)) { response in
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            #expect(harness.ipsets.entries("NETS_lines") == ["192.0.2.0/24", "198.51.100.7"])
+            try await client.execute(uri: "/api/firewall/rules/subgroup", method: .post, headers: TestController.basic(),
+                                     body: body(#"{"name": "FWD_C_lines", "rules": "-p udp -j DROP\#(newline)# skipped\#(newline)-p icmp -j ACCEPT"}"#)) { response in
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            #expect(harness.controller.snapshot.firewall.subgroups.first?.rules == ["FWD_C_lines -p udp -j DROP", "FWD_C_lines -p icmp -j ACCEPT"])
+            // One rule field holds one line, whatever ends it.
+            try await client.execute(uri: "/api/v2/firewall/rules", method: .post, headers: TestController.basic(),
+                                     body: body(#"{"rule": "FORWARD_CUST -j ACCEPT\#(newline)FORWARD_CUST -j DROP", "position": -1}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.errorMessage?.contains("more than one line") == true, "\(response.text)")
+            }
+        }
+    }
+
     @Test func fwsetsAreIpsetsFilledBeforeRulesUseThem() async throws {
         let harness = try TestController()
         try await harness.test { client in

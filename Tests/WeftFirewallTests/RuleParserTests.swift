@@ -142,4 +142,12 @@ import Testing
         #expect(names.port("ssh") == 2222)
         #expect(names.port("https") == 443)
     }
+
+    @Test func servicesDatabaseWithCRLFOrCRLineEnds() {
+        for newline in ["\r\n", "\r"] {
+            let names = ServiceNames(servicesText: "# services\(newline)myproto 7777/tcp\(newline)ssh 2222/tcp\(newline)")
+            #expect(names.port("myproto") == 7777)
+            #expect(names.port("ssh") == 2222)
+        }
+    }
 }

@@ -13,11 +13,40 @@ import WeftModel
         #expect(classic.esp(pfs: true) == ["aes128-sha1-ecp256"])
     }
 
+    @Test func aDHGroupInPhase2IsThePFSGroupOfThatProposal() throws {
+        let config = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh14 phase2=aes256-sha2_256-dh14")
+        #expect(config.ike == ["aes256-sha256-modp2048"])
+        #expect(config.esp(pfs: true) == ["aes256-sha256-modp2048"])
+        #expect(config.phase2NamesGroup)
+
+        let mixed = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh20 phase2=aes256-sha2_256-dh19,aes128-sha1,aes256_gcm-dh31")
+        #expect(mixed.esp(pfs: true) == ["aes256-sha256-ecp256", "aes128-sha1-ecp384", "aes256gcm16-curve25519"])
+        #expect(mixed.esp(pfs: false) == ["aes256-sha256", "aes128-sha1", "aes256gcm16"])
+    }
+
+    @Test func withPFSAndNoGroupInPhase2ThePhase1GroupIsUsed() throws {
+        let config = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh19,aes128-sha1-dh14 phase2=aes256-sha2_256")
+        #expect(config.esp(pfs: true) == ["aes256-sha256-ecp256"])
+        #expect(!config.phase2NamesGroup)
+        let defaults = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh20")
+        #expect(defaults.esp(pfs: true) == IpsecExtraConfig.defaultESP.map { "\($0)-ecp384" })
+        // pfs-group wins over phase 1, in either order.
+        #expect(try IpsecExtraConfig.parse("pfs-group=dh14 phase1=aes256-sha2_256-dh20 phase2=aes128-sha1").esp(pfs: true) == ["aes128-sha1-modp2048"])
+    }
+
     @Test func readsLifetimesIdentityAndDPD() throws {
         let config = try IpsecExtraConfig.parse("local-peer-id=203.0.113.7\nphase1-lifetime=8h phase2-lifetime=3600 dpd-delay=5s")
         #expect(config.localPeerID == "203.0.113.7")
         #expect(config.ikeLifetime == 28800)
         #expect(config.childLifetime == 3600)
+        #expect(config.dpdDelay == 5)
+    }
+
+    @Test(arguments: ["\r\n", "\n", "\r"])
+    func optionsOnSeparateLinesWhateverTheLineEnd(_ newline: String) throws {
+        let config = try IpsecExtraConfig.parse("phase1=aes256-sha2_256-dh14" + newline + "phase2=aes256-sha2_256-dh19" + newline + "dpd-delay=5" + newline)
+        #expect(config.ike == ["aes256-sha256-modp2048"])
+        #expect(config.esp(pfs: true) == ["aes256-sha256-ecp256"])
         #expect(config.dpdDelay == 5)
     }
 
@@ -29,6 +58,7 @@ import WeftModel
 
     @Test(arguments: [
         "phase1=rot13-md0-dh99", "phase1=aes256-sha2_256", "phase2=aes256_gcm-sha1", "phase2=aes999-sha1",
+        "phase2=aes256-sha2_256-dh99", "phase2=aes256-dh14", "phase2=aes256_gcm-sha1-dh14", "phase2=aes256-sha2_256-dh14-dh14",
         "pfs-group=dh99", "phase1-lifetime=forever", "colour=blue", "justaword", "local-peer-id=",
     ])
     func refusesUnknownOptionsAndAlgorithms(_ text: String) {

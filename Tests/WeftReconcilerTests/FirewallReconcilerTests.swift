@@ -41,6 +41,34 @@ import WeftSystemTesting
         #expect(netfilter.chains(table: "filter")["FORWARD_CUST"]?.rules == ["-s 10.0.0.0/8 -j ACCEPT"])
     }
 
+    @Test func hitCountersOfUnchangedRulesSurviveAReplace() async throws {
+        let netfilter = FakeNetfilter()
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
+        let first = desired(["INPUT_CUST -s 192.0.2.1/32 -j DROP", "INPUT_CUST -s 192.0.2.2/32 -j DROP", "FORWARD_CUST -j ACCEPT"])
+        _ = try await reconciler.reconcile(first, apply: true)
+        netfilter.count(table: "filter", chain: "INPUT_CUST", index: 0, packets: 5, bytes: 300)
+        netfilter.count(table: "filter", chain: "INPUT_CUST", index: 1, packets: 2, bytes: 120)
+        netfilter.count(table: "filter", chain: "FORWARD_CUST", index: 0, packets: 9, bytes: 900)
+        #expect(try await reconciler.counters(first.firewall)[0] == .init(packets: 5, bytes: 300))
+
+        // Through the API's path: a rule added in front, the second one removed.
+        let second = desired(["INPUT_CUST -s 192.0.2.9/32 -j DROP", "INPUT_CUST -s 192.0.2.1/32 -j DROP", "FORWARD_CUST -j ACCEPT"])
+        _ = try await reconciler.applyNow(try FirewallReconciler.parse(second.firewall)) { 2 }
+        var counters = try await reconciler.counters(second.firewall)
+        #expect(counters[0] == .init(packets: 0, bytes: 0), "a new rule starts at zero")
+        #expect(counters[1] == .init(packets: 5, bytes: 300), "an unchanged rule keeps its count, wherever it moved")
+        #expect(counters[2] == .init(packets: 9, bytes: 900))
+
+        // Through a reconcile pass (a rule changed): the same.
+        netfilter.count(table: "filter", chain: "INPUT_CUST", index: 1, packets: 1, bytes: 60)
+        let third = desired(["INPUT_CUST -s 192.0.2.1/32 -j DROP", "FORWARD_CUST -p udp -j ACCEPT", "FORWARD_CUST -j ACCEPT"], generation: 3)
+        _ = try await reconciler.reconcile(third, apply: true)
+        counters = try await reconciler.counters(third.firewall)
+        #expect(counters[0] == .init(packets: 6, bytes: 360))
+        #expect(counters[1] == .init(packets: 0, bytes: 0))
+        #expect(counters[2] == .init(packets: 9, bytes: 900))
+    }
+
     @Test func kernelRefusalNamesTheRule() async throws {
         let netfilter = FakeNetfilter(rejectRulesContaining: "10.66.0.0/16")
         let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())

@@ -35,6 +35,19 @@ import WeftSystem
         #expect(plan.tunnelRoutes.map(\.network) == ["10.2.0.0/24"])
     }
 
+    @Test func aPhase2DHGroupIsThePFSGroupInTheESPProposals() throws {
+        var config = config()
+        config.endpoints[0].extraConfig = "phase1=aes256-sha2_256-dh14\r\nphase2=aes256-sha2_256-dh19"
+        let esp = { (config: IpsecConfig) in
+            IpsecPlan(config, localAddress: "198.18.0.11", mode: .libipsec).connections[0].message.section("ep3")?.section("children")?.section("t7")?.list("esp_proposals")
+        }
+        #expect(esp(config) == ["aes256-sha256-ecp256"])
+        config.endpoints[0].extraConfig = "phase1=aes256-sha2_256-dh20 phase2=aes256-sha2_256"
+        #expect(esp(config) == ["aes256-sha256-ecp384"], "no group in phase 2: the phase-1 group")
+        config.endpoints[0].pfs = false
+        #expect(esp(config) == ["aes256-sha256"])
+    }
+
     @Test func localPeerIDAndCloudAddressOverrideTheIdentity() throws {
         var config = config()
         config.localAddress = "203.0.113.9"

@@ -81,8 +81,22 @@ import WeftModel
         newer.settings.removeValue(forKey: "alerting")
         let diff = SnapshotDiff(from: document(), to: newer)
         #expect(diff.sections.map(\.name) == ["alerting", "routes"])
-        #expect(diff.sections[1].changes.contains("nextID: 2 → 3"))
         #expect(diff.sections[1].changes.contains { $0.hasPrefix("routes: added") })
         #expect(SnapshotDiff(from: document(), to: document()).isEmpty)
+    }
+
+    @Test func diffLeavesOutTheIDCounters() {
+        var newer = document()
+        newer.settings["routes"] = #"{"nextID":3,"routes":[{"cidr":"10.5.0.0/16"}]}"#
+        newer.settings["alerting"] = #"{"nextWebhookID":4,"nextAlertID":2,"webhooks":[],"alerts":[]}"#
+        let diff = SnapshotDiff(from: document(), to: newer)
+        #expect(diff.sections.map(\.name) == ["routes"], "a section whose only change is a counter is no change")
+        #expect(!diff.text.contains("nextID") && !diff.text.contains("nextWebhookID"))
+        #expect(diff.sections[0].changes == [#"routes: added {"cidr":"10.5.0.0/16"}"#])
+        // A whole setting added or removed is shown without them too.
+        newer.settings.removeValue(forKey: "alerting")
+        let removed = SnapshotDiff(from: document(), to: newer)
+        #expect(removed.sections.map(\.name) == ["alerting", "routes"])
+        #expect(removed.sections[0].changes == [#"whole setting: removed {"webhooks":[],"alerts":[]}"#])
     }
 }

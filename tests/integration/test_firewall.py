@@ -146,6 +146,14 @@ def test_rule_counters_move_with_traffic(router):
     assert after[drop] > before[drop], (before, after)
     assert after[FORWARD_INSIDE] > before[FORWARD_INSIDE]
 
+    # Replacing the rule set (one rule added in front) keeps the counts of the unchanged
+    # rules: the restore carries them as [packets:bytes] (iptables-restore --counters).
+    added = "FORWARD_CUST -p tcp --dport 9003 -j DROP"
+    put_rules(router, [added, drop, FORWARD_INSIDE])
+    kept = counters()
+    assert kept[added] == 0
+    assert kept[drop] >= after[drop] and kept[FORWARD_INSIDE] >= after[FORWARD_INSIDE], (after, kept)
+
 
 def test_fwset_blocks_and_unblocks_without_touching_rules(router):
     r = router.post("/api/v2/firewall/fwsets", {"name": "NETS_block", "type": "net", "description": "blocked clients",

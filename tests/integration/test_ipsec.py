@@ -160,7 +160,9 @@ def test_ikev2_policy_tunnel_carries_traffic_encrypted(s):
 
 def test_ikev1_policy_tunnel(s):
     policy_remote(s, 1)
-    eid = create_endpoint(s, ike_version=1)["id"]
+    # Phase 2 names its DH group (the PFS group: esp_proposals aes256-sha256-modp2048, as the
+    # stock remote has), on two lines as a browser sends them.
+    eid = create_endpoint(s, ike_version=1, extra_config="phase1=aes256-sha2_256-dh14\r\nphase2=aes256-sha2_256-dh14")["id"]
     tid = add_tunnel(s, eid)
     status = wait_tunnel(s, tid)
     assert str(status["tunnel_params"]["ike_version"]) in ("1", "IKEv1"), status

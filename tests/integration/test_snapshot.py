@@ -5,6 +5,7 @@ clientpack file connects; every damaged file is refused and changes nothing."""
 import io
 import json
 import signal
+import subprocess
 import tarfile
 import threading
 import time
@@ -12,7 +13,7 @@ import zlib
 
 import pytest
 
-from weftnet import wait_until
+from weftnet import wait_until, weft_binary
 
 TOKEN = "snapshot-test-token"
 CONTROLLER = "100.127.255.253"
@@ -89,6 +90,32 @@ def test_snapshot_is_listed_downloadable_and_private(source):
     # The keyset's private keys are inside; credentials are not.
     document = json.loads(tarfile.open(fileobj=io.BytesIO(zlib.decompress(r.content, wbits=31))).extractfile("snapshot.json").read())
     assert document["keyset"]["clients"] and "credentials" not in json.dumps(document["settings"])
+
+
+def test_snapshot_diff_shows_what_the_operator_changed_not_the_id_counters(source, tmp_path):
+    source.response("POST", "/api/snapshots", {"name": "before-route"})
+    route = source.response("POST", "/api/routes", {"cidr": "198.19.61.0/24", "description": "diff", "interface": "eth0",
+                                                    "gateway": "198.18.0.1"})
+    source.response("DELETE", "/api/routes/" + next(rid for rid, r in route.items() if r["cidr"] == "198.19.61.0/24"))
+    source.response("POST", "/api/snapshots", {"name": "after-route"})
+    # A route added and deleted again: only the id counter moved, which is no difference.
+    diff = source.response("GET", "/api/snapshot_diff?from=before-route&to=after-route")
+    assert diff["sections"] == [] and diff["text"] == "no differences\n", diff
+    added = source.response("POST", "/api/routes", {"cidr": "198.19.62.0/24", "interface": "eth0", "gateway": "198.18.0.1"})
+    source.response("POST", "/api/snapshots", {"name": "with-route"})
+    source.response("DELETE", "/api/routes/" + next(rid for rid, r in added.items() if r["cidr"] == "198.19.62.0/24"))
+    diff = source.response("GET", "/api/snapshot_diff?from=before-route&to=with-route")
+    assert [section["name"] for section in diff["sections"]] == ["routes"] and "198.19.62.0/24" in diff["text"], diff
+    assert "nextID" not in diff["text"], diff
+    # The CLI reads the downloaded files, named as what they are.
+    files = []
+    for name in ["before-route", "with-route"]:
+        r = source.get(f"/api/snapshots/{name}")
+        assert r.headers["Content-Disposition"] == f"attachment; filename={name}.tar.gz"
+        files.append(tmp_path / f"{name}.tar.gz")
+        files[-1].write_bytes(r.content)
+    cli = subprocess.run([weft_binary(), "snapshot", "diff", *map(str, files)], capture_output=True, text=True)
+    assert cli.returncode == 1 and cli.stdout == diff["text"], (cli.returncode, cli.stdout, cli.stderr)
 
 
 def test_refused_archives_change_nothing(lab, source):

@@ -3,6 +3,7 @@ against a live `weft serve`: sessions and CSRF, the dashboard, clientpacks with 
 plane following, the firewall editor, logout, screenshots and narrow-screen checks."""
 
 import re
+import subprocess
 import time
 
 import pytest
@@ -46,6 +47,15 @@ def test_login_with_the_keyboard_shows_the_dashboard(lab, controller, browser):
     # Traffic charts appear (the sampler runs every 5 s and the page refreshes its fragment).
     wait(browser, 30).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#traffic figure.chart[data-interface=eth0] svg polyline")))
     wait(browser, 15).until(lambda d: d.find_element(By.ID, "traffic").get_attribute("data-refreshed"))
+    # No axis label sticks out of its chart (they were clipped on the left).
+    outside = browser.execute_script("""
+        var bad = [];
+        document.querySelectorAll('#traffic svg.traffic text.axis').forEach(function (t) {
+          var box = t.getBBox();
+          if (box.x < 0 || box.x + box.width > 460) bad.push(t.textContent + ' at ' + box.x);
+        });
+        return bad;""")
+    assert outside == [], outside
     shot(lab, browser, "02-dashboard")
     browser.find_element(By.ID, "traffic").screenshot(str(lab.artifacts / "02-dashboard-traffic.png"))
 
@@ -137,22 +147,69 @@ def test_disable_and_enable_a_clientpack_and_the_data_plane_follows(lab, control
     client.stop()
 
 
-def test_search_and_sort_the_clientpack_table(controller, browser):
+def test_search_sort_and_pages_of_the_clientpack_table(controller, browser):
     logged_in(browser, controller)
     browser.get(controller.url + "/ui/clientpacks")
     visible = lambda: [r.get_attribute("data-name") for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed()]
-    assert len(visible()) == 58
+    pager = browser.find_element(By.ID, "pack-pager")
+    # 58 clientpacks, 25 a page.
+    assert len(visible()) == 25 and visible()[0] == "100_127_255_193"
+    assert pager.is_displayed() and "Page 1 of 3" in pager.text
+    assert not pager.find_element(By.CSS_SELECTOR, "button[data-step='-1']").is_enabled()
+    pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").click()
+    assert visible()[0] == "100_127_255_218" and "Page 2 of 3" in pager.text
+    pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").click()
+    assert len(visible()) == 8 and "Page 3 of 3" in pager.text
+    assert not pager.find_element(By.CSS_SELECTOR, "button[data-step='1']").is_enabled()
+
+    # Search covers every page; a whole address finds that pack only, part of one finds several.
     search = browser.find_element(By.ID, "pack-search")
     search.send_keys("255_200")
     wait(browser).until(lambda d: visible() == ["100_127_255_200"])
+    assert not pager.is_displayed()
+    for text, expected in [("100.127.255.20", []), ("100.127.255.201", ["100_127_255_201"]), ("100_127_255_249", ["100_127_255_249"]),
+                           ("255.24", [f"100_127_255_{n}" for n in range(240, 250)])]:
+        search.clear()
+        search.send_keys(text)
+        wait(browser).until(lambda d: visible() == expected, f"search {text}")
+        assert browser.find_element(By.ID, "pack-count").text == f"{len(expected)} shown"
     search.clear()
     search.send_keys(Keys.SPACE, Keys.BACKSPACE)
-    wait(browser).until(lambda d: len(visible()) == 58)
+    wait(browser).until(lambda d: len(visible()) == 25)
+    assert browser.find_element(By.ID, "pack-count").text == "58 clientpacks"
     header = browser.find_element(By.CSS_SELECTOR, "#clientpacks thead th:first-child button")
     header.click()                     # ascending (already the order)
-    header.click()                     # descending
+    header.click()                     # descending, from the first page
     assert browser.find_element(By.CSS_SELECTOR, "#clientpacks thead th:first-child").get_attribute("aria-sort") == "descending"
-    assert visible()[0] == "100_127_255_250" or int(visible()[0].split("_")[-1]) > int(visible()[-1].split("_")[-1])
+    assert visible()[0] == "100_127_255_254" and "Page 1 of 3" in pager.text
+
+
+def test_sorting_by_connected_puts_connected_clients_first(lab, controller, browser):
+    name, address = "100_127_255_230", "100.127.255.230"
+    client = lab.add_wireguard_client()
+    client.connect(controller.get(f"/api/clientpack?name={name}&fileformat=wireguard").text, f"{address}/26")
+    try:
+        wait_until(lambda: client.ping(OVERLAY_CONTROLLER), timeout=20, what="WireGuard client reaches the controller")
+        wait_until(lambda: address in controller.response("GET", "/api/status/clients"), timeout=20, what="client listed as connected")
+        logged_in(browser, controller)
+
+        def shown_connected():          # the page's watcher looks every 2 s
+            browser.get(controller.url + "/ui/clientpacks")
+            cell = browser.find_element(By.CSS_SELECTOR, f"#pack-{name} td[data-label='Connected']")
+            return cell.get_attribute("textContent").startswith("yes")
+        wait_until(shown_connected, timeout=20, interval=1, what="the clientpacks page shows the client connected")
+        browser.find_element(By.XPATH, "//table[@id='clientpacks']//th[.//button[text()='Connected']]//button").click()
+        rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "#clientpacks tbody tr") if r.is_displayed()]
+        connected = [r.find_element(By.CSS_SELECTOR, "td[data-label='Connected']").text.startswith("yes") for r in rows]
+        # Connected ones first (an earlier test's client may still count as connected), then the rest.
+        assert connected[0] and connected == sorted(connected, reverse=True) and not connected[-1], connected
+        mine = next(r for r in rows if r.get_attribute("data-name") == name)
+        handshake = mine.find_element(By.CSS_SELECTOR, "td[data-label='Last handshake']")
+        assert re.fullmatch(r"\d+ (s|min) ago", handshake.text), handshake.text
+        assert handshake.find_element(By.TAG_NAME, "time").get_attribute("title")       # the exact time on hover
+        shot(lab, browser, "05b-clientpacks-connected-first")
+    finally:
+        client.stop()
 
 
 def test_download_a_wireguard_config_and_see_its_qr_code(lab, controller, browser, downloads):
@@ -204,6 +261,85 @@ def test_firewall_editor_checks_as_you_type_then_saves_into_the_kernel(lab, cont
     assert re.search(r"-A \S+ -s 198\.18\.0\.77/32 -p tcp (-m tcp )?--dport 9999 -j DROP", saved), saved
     assert "198.18.0.77" in browser.find_element(By.ID, "active-rules").text
     shot(lab, browser, "09-firewall-saved")
+
+
+def test_firewall_editor_saves_several_typed_lines_with_a_comment(lab, controller, browser):
+    """Typed with Enter, the textarea is submitted with CRLF line ends: each line is a rule,
+    and a # comment above them is skipped, not the whole text."""
+    logged_in(browser, controller)
+    browser.get(controller.url + "/ui/firewall")
+    before = [rule for rule, _ in controller.response("GET", "/api/firewall/rules")]
+    typed = ["# scanners seen in the lab", *before, "INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP",
+             "", "INPUT_CUST -s 198.18.0.79/32 -j DROP"]
+    area = browser.find_element(By.ID, "rules")
+    area.clear()
+    area.send_keys("\n".join(typed))
+    result = browser.find_element(By.ID, "check-result")
+    expected = before + ["INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP", "INPUT_CUST -s 198.18.0.79/32 -j DROP"]
+    wait(browser).until(lambda d: result.get_attribute("data-state") == "ok" and "2 to add" in result.text)
+    assert f"{len(expected)} rule(s) valid" in result.text, result.text
+    browser.find_element(By.ID, "review").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "plan-diff")))
+    added = [li.get_attribute("data-rule") for li in browser.find_elements(By.CSS_SELECTOR, "#plan-diff li.added")]
+    assert added == expected[len(before):], added
+    browser.find_element(By.ID, "save").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), f"Saved and active: {len(expected)} rule"))
+    assert [rule for rule, _ in controller.response("GET", "/api/firewall/rules")] == expected
+    saved = controller.in_ns("iptables-save").stdout
+    assert "198.18.0.78/32" in saved and "198.18.0.79/32" in saved, saved
+    # The audit log says what changed, not just how many rules there are.
+    entry = next(a for a in controller.response("GET", "/api/audit?limit=20") if a["action"] == "firewall.overwrite")
+    assert entry["actor"] == "ui:vnscubed"
+    assert entry["detail"] == (f"web UI: {len(expected)} rule(s), added 2 (INPUT_CUST -s 198.18.0.78/32 -p tcp --dport 9998 -j DROP; "
+                               "INPUT_CUST -s 198.18.0.79/32 -j DROP)"), entry
+    # The editor shows the saved rules, one per line.
+    assert browser.find_element(By.ID, "rules").get_attribute("value").splitlines() == expected
+    shot(lab, browser, "09b-firewall-multiline-saved")
+
+
+def save_rules_in_the_editor(browser, controller, rules):
+    """Types `rules` into the editor (one per line), reviews and saves them."""
+    browser.get(controller.url + "/ui/firewall")
+    area = browser.find_element(By.ID, "rules")
+    area.clear()
+    area.send_keys("\n".join(rules))
+    result = browser.find_element(By.ID, "check-result")
+    wait(browser).until(lambda d: result.get_attribute("data-state") == "ok")
+    browser.find_element(By.ID, "review").click()
+    wait(browser).until(EC.presence_of_element_located((By.ID, "save"))).click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), f"Saved and active: {len(rules)} rule"))
+
+
+def test_hit_counters_of_unchanged_rules_survive_a_save(controller, browser):
+    logged_in(browser, controller)
+    ping = "INPUT_CUST -p icmp --icmp-type echo-request -j ACCEPT"
+    before = [rule for rule, _ in controller.response("GET", "/api/firewall/rules")]
+    save_rules_in_the_editor(browser, controller, before + [ping])
+    subprocess.run(["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", controller.ip], check=True, capture_output=True)
+    hits = lambda: {r["rule"]: r["packets"] for r in controller.response("GET", "/api/v2/firewall/rules?osview=True")}[ping]
+    counted = hits()
+    assert counted >= 3, counted
+    # Another save that removes a rule and adds one: the ping rule is unchanged and keeps its count.
+    save_rules_in_the_editor(browser, controller, before[1:] + ["INPUT_CUST -s 198.18.0.80/32 -j DROP", ping])
+    assert hits() >= counted
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#active-rules tbody tr") if ping in r.text)
+    assert int(row.find_elements(By.TAG_NAME, "td")[4].text) >= counted, row.text
+
+
+def test_firewall_page_shows_the_protective_default_read_only(controller, browser):
+    logged_in(browser, controller)
+    browser.get(controller.url + "/ui/firewall")
+    table = browser.find_element(By.ID, "protective-default")
+    rows = [(r.get_attribute("data-chain"), r.find_element(By.TAG_NAME, "code").text)
+            for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert ("INPUT", "-p tcp -m tcp --dport 8000 -j ACCEPT") in rows, rows
+    assert ("INPUT", "-p udp -m udp --dport 51820 -j ACCEPT") in rows, rows
+    assert rows[-1] == ("FORWARD", "-j DROP") and ("INPUT", "-j DROP") in rows, rows
+    # Read-only: nothing in it can be edited or submitted, and the kernel holds the same rules.
+    section = table.find_element(By.XPATH, "ancestor::section")
+    assert section.find_elements(By.CSS_SELECTOR, "input, textarea, button, select, form") == []
+    saved = controller.in_ns("iptables-save", "-t", "filter").stdout
+    assert "-A WEFT_INPUT -p tcp -m tcp --dport 8000 -j ACCEPT" in saved, saved
 
 
 # -- passwords, logout, layout ---------------------------------------------------------------

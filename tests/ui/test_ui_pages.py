@@ -115,7 +115,8 @@ def test_ipsec_endpoint_and_tunnels_from_the_forms(lab, controller, browser):
     fill(browser, "ep-address", REMOTE)
     fill(browser, "ep-secret", "a-long-enough-psk")
     select(browser, "ep-ike", "2")
-    fill(browser, "ep-extra", "phase1=aes256-sha2_256-dh14 dpd-delay=10")
+    # Typed on three lines: the browser submits CRLF; phase 2 names its PFS group.
+    fill(browser, "ep-extra", "phase1=aes256-sha2_256-dh14\nphase2=aes256-sha2_256-dh14\ndpd-delay=10")
     submit(browser, browser.find_element(By.ID, "create-endpoint"))
     flash_is(browser, "Endpoint ")
     endpoints = api_endpoints(controller)
@@ -123,7 +124,8 @@ def test_ipsec_endpoint_and_tunnels_from_the_forms(lab, controller, browser):
     endpoint = next(iter(endpoints.values()))
     eid = endpoint["id"]
     assert endpoint["name"] == "branch-1" and endpoint["ipaddress"] == REMOTE and endpoint["ike_version"] == 2
-    assert endpoint["psk"] == "a-long-enough-psk" and "dh14" in endpoint["extra_config"]
+    assert endpoint["psk"] == "a-long-enough-psk"
+    assert endpoint["extra_config"].splitlines() == ["phase1=aes256-sha2_256-dh14", "phase2=aes256-sha2_256-dh14", "dpd-delay=10"]
     card = browser.find_element(By.ID, f"endpoint-{eid}")
     assert "a-long-enough-psk" not in browser.page_source          # the PSK is never shown
 
@@ -440,12 +442,14 @@ def test_snapshot_create_download_upload_and_restore(lab, spare, spare_browser, 
     flash_is(driver, "Snapshot ui-snap-1 created")
     assert "ui-snap-1" in c.response("GET", "/api/snapshots")["snapshots"]
 
-    # Download it through the page; it is the API's file.
+    # Download it through the page; it is the API's file, saved as .tar.gz (what it is).
     driver.find_element(By.CSS_SELECTOR, "#snapshots tr[data-snapshot='ui-snap-1'] a[download]").click()
-    target = downloads / "ui-snap-1"
-    wait_until(lambda: target.exists() and target.stat().st_size > 0 and not (downloads / "ui-snap-1.crdownload").exists(),
+    target = downloads / "ui-snap-1.tar.gz"
+    wait_until(lambda: target.exists() and target.stat().st_size > 0 and not list(downloads.glob("ui-snap-1*.crdownload")),
                timeout=15, what="downloaded snapshot")
-    assert target.read_bytes() == c.get("/api/snapshots/ui-snap-1").content
+    api_download = c.get("/api/snapshots/ui-snap-1")
+    assert target.read_bytes() == api_download.content
+    assert api_download.headers["Content-Disposition"] == "attachment; filename=ui-snap-1.tar.gz"
     page_shot(lab, driver, "30-snapshots")
 
     # The running configuration moves on.
@@ -472,6 +476,7 @@ def test_snapshot_create_download_upload_and_restore(lab, spare, spare_browser, 
     assert {"controller", "tls"} <= set(sections), sections             # a fresh controller has no routes setting yet
     diff = driver.find_element(By.ID, "review-diff").text
     assert "after-snapshot" in diff and "before-restore" in diff and "10.66.0.0/16" in diff, diff
+    assert "nextID" not in diff, diff                 # the route's id counter moved too: not shown
     assert "Clientpacks" in driver.find_element(By.ID, "review").text
     page_shot(lab, driver, "31-snapshot-review")
     # Nothing changed yet.

@@ -161,8 +161,8 @@ struct FirewallSetRoutes {
     /// "NAME entry" lines (or bare entries when a default name is given).
     static func v1Lines(_ text: String, defaultName: String?) throws -> [(String, String)] {
         var result: [(String, String)] = []
-        for raw in text.utf8.split(separator: 0x0A) {
-            let words = String(Substring(raw)).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+        for line in TextLines.split(text) {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             switch words.count {
             case 0: continue
             case 1:

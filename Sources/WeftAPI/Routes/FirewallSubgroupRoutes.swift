@@ -82,8 +82,8 @@ struct FirewallSubgroupRoutes {
 
     /// Newline-separated rules; a line without the subgroup's name in front gets it.
     static func rules(_ text: String, in name: String) throws -> [String] {
-        try text.utf8.split(separator: 0x0A).compactMap { raw -> String? in
-            let line = String(Substring(raw)).trimmed
+        try TextLines.split(text).compactMap { raw -> String? in
+            let line = raw.trimmed
             guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
             return try FirewallRoutes.ruleText(line.hasPrefix(name + " ") ? line : "\(name) \(line)")
         }

@@ -19,6 +19,12 @@ struct SnapshotRoutes {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
+    /// The name a download is saved under: the snapshot's name with the `.tar.gz` its
+    /// content is (names are VNS3's, without an extension; an uploaded name may have one).
+    static func downloadName(_ name: String) -> String {
+        name.hasSuffix(".tar.gz") || name.hasSuffix(".tgz") ? name : name + ".tar.gz"
+    }
+
     func path(_ name: String) throws -> String {
         guard Self.validName(name) else { throw APIError.argument("Snapshot name must be 1 to 128 letters, digits, '.', '_' or '-', got \"\(name)\"") }
         return "\(directory)/\(name)"
@@ -112,7 +118,7 @@ struct SnapshotRoutes {
         api.get("snapshots/:snapshot_name") { _, context in
             let name = context.parameters.get("snapshot_name") ?? ""
             guard let data = FileManager.default.contents(atPath: try path(name)) else { throw APIError.notFound("No snapshot \(name)") }
-            return Reply.file(Array(data), contentType: "application/octet-stream", filename: name)
+            return Reply.file(Array(data), contentType: "application/octet-stream", filename: Self.downloadName(name))
         }
         api.delete("snapshots/:snapshot_name") { request, context in
             _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/snapshots/{snapshot_name}", known: ["async"])

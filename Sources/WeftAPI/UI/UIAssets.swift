@@ -123,21 +123,45 @@ h3 { font-size: 1.05rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
     }).catch(function () { box.setAttribute("data-stale", "true"); });
   }
 
-  // Clientpacks: filter rows by the search box, sort by a column header.
+  // Tables: filter rows by the search box, sort by a column header, and (with
+  // data-page-size) show one page at a time; search and sorting cover every page.
+  // A search that is a whole address or clientpack name (four numbers) matches that one
+  // exactly, so 100.127.255.20 does not also find .200 to .209.
+  var WHOLE_ADDRESS = /^\d{1,3}([._])\d{1,3}\1\d{1,3}\1\d{1,3}$/;
+  function matches(row, needle) {
+    if (needle === "") return true;
+    var text = (row.getAttribute("data-search") || row.textContent).toLowerCase();
+    if (WHOLE_ADDRESS.test(needle)) return text.split(/\s+/).indexOf(needle) >= 0;
+    return text.indexOf(needle) >= 0;
+  }
   function setupTable(table) {
     var search = document.getElementById(table.getAttribute("data-search-input"));
+    var count = document.getElementById(table.getAttribute("data-count"));
+    var pager = document.getElementById(table.getAttribute("data-pager") || "");
+    var size = Number(table.getAttribute("data-page-size") || "0");
     var body = table.tBodies[0];
-    if (search) {
-      search.addEventListener("input", function () {
-        var needle = search.value.trim().toLowerCase();
-        var shown = 0;
-        Array.prototype.forEach.call(body.rows, function (row) {
-          var hit = needle === "" || (row.getAttribute("data-search") || row.textContent).toLowerCase().indexOf(needle) >= 0;
-          row.hidden = !hit;
-          if (hit) shown++;
-        });
-        var count = document.getElementById(table.getAttribute("data-count"));
-        if (count) count.textContent = shown + " shown";
+    var page = 0;
+    var initial = count ? count.textContent : "";
+    function show() {
+      var needle = search ? search.value.trim().toLowerCase() : "";
+      var hits = Array.prototype.filter.call(body.rows, function (row) { return matches(row, needle); });
+      var pages = size > 0 ? Math.max(1, Math.ceil(hits.length / size)) : 1;
+      page = Math.min(Math.max(page, 0), pages - 1);
+      Array.prototype.forEach.call(body.rows, function (row) { row.hidden = true; });
+      hits.forEach(function (row, index) { row.hidden = size > 0 && Math.floor(index / size) !== page; });
+      if (count) count.textContent = needle === "" ? initial : hits.length + " shown";
+      if (pager) {
+        pager.hidden = pages < 2;
+        pager.querySelector("[data-role=status]").textContent = "Page " + (page + 1) + " of " + pages;
+        pager.querySelector("[data-step='-1']").disabled = page === 0;
+        pager.querySelector("[data-step='1']").disabled = page === pages - 1;
+        pager.setAttribute("data-page", String(page + 1));
+      }
+    }
+    if (search) search.addEventListener("input", function () { page = 0; show(); });
+    if (pager) {
+      Array.prototype.forEach.call(pager.querySelectorAll("button[data-step]"), function (button) {
+        button.addEventListener("click", function () { page += Number(button.getAttribute("data-step")); show(); });
       });
     }
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, column) {
@@ -156,8 +180,11 @@ h3 { font-size: 1.05rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
           return ascending ? order : -order;
         });
         rows.forEach(function (row) { body.appendChild(row); });
+        page = 0;
+        show();
       });
     });
+    show();
   }
 
   // Firewall editor: check the whole rule list as the user types.

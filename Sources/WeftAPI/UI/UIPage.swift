@@ -219,4 +219,20 @@ enum UIPage {
         guard let epoch, epoch > 0 else { return "—" }
         return Timestamps.vns3(epoch)
     }
+
+    /// How long ago `epoch` was: "12 s ago", "3 min ago", "5 h ago", "2 d ago".
+    static func agoText(_ epoch: Int, now: Int) -> String {
+        let seconds = max(0, now - epoch)
+        switch seconds {
+        case ..<60: return "\(seconds) s ago"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86400) d ago"
+        }
+    }
+
+    /// A `<time>` element saying how long ago, with the exact time as its tooltip.
+    static func agoHTML(_ epoch: Int, now: Int = Int(Date().timeIntervalSince1970)) -> String {
+        "<time datetime=\"\(Timestamps.iso8601(epoch))\" title=\"\(escape(timeText(epoch)))\">\(agoText(epoch, now: now))</time>"
+    }
 }

@@ -119,13 +119,13 @@ extension UIRoutes {
         <div class="row"><label for="pack-search" class="visually-hidden">Search clientpacks</label>
         <input type="search" id="pack-search" placeholder="Search name, address, tag…" aria-describedby="pack-count">
         <span id="pack-count" class="muted" aria-live="polite">\(topology.clients.count) clientpacks</span></div>
-        <div class="table-wrap"><table id="clientpacks" class="cards" data-sortable data-search-input="pack-search" data-count="pack-count">
+        <div class="table-wrap"><table id="clientpacks" class="cards" data-sortable data-search-input="pack-search" data-count="pack-count" data-page-size="\(Self.clientpackPageSize)" data-pager="pack-pager">
         <thead><tr>
         <th scope="col" data-type="number"><button type="button">Name</button></th>
         <th scope="col" data-type="number"><button type="button">IP</button></th>
         <th scope="col"><button type="button">Enabled</button></th>
         <th scope="col"><button type="button">Checked out</button></th>
-        <th scope="col"><button type="button">Connected</button></th>
+        <th scope="col" data-type="number"><button type="button">Connected</button></th>
         <th scope="col" data-type="number"><button type="button">Last handshake</button></th>
         <th scope="col" data-type="number"><button type="button">Bytes in/out</button></th>
         <th scope="col"><button type="button">Tags</button></th>
@@ -148,8 +148,8 @@ extension UIRoutes {
             <td data-label="IP" data-sort="\(address.value)">\(text)</td>
             <td data-label="Enabled" class="enabled">\(pack.enabled ? "yes" : "no")</td>
             <td data-label="Checked out">\(pack.checkedOut ? "yes" : "no")</td>
-            <td data-label="Connected">\(live[text].map { "yes (\(e($0)))" } ?? "no")</td>
-            <td data-label="Last handshake" data-sort="\(handshake)">\(handshake > 0 ? e(UIPage.timeText(handshake)) : "—")</td>
+            <td data-label="Connected" data-sort="\(live[text] == nil ? 1 : 0)">\(live[text].map { "yes (\(e($0)))" } ?? "no")</td>
+            <td data-label="Last handshake" data-sort="\(handshake)">\(handshake > 0 ? UIPage.agoHTML(handshake) : "—")</td>
             <td data-label="Bytes in/out" data-sort="\(bytes)">\(peer.map { "\(e(UIPage.bytesText($0.rxBytes))) / \(e(UIPage.bytesText($0.txBytes)))" } ?? "—")</td>
             <td data-label="Tags">\(e(tags))</td>
             <td class="actions">
@@ -160,8 +160,18 @@ extension UIRoutes {
 
             """
         }
-        return html + "</tbody></table></div>"
+        html += "</tbody></table></div>"
+        html += """
+        <nav class="pager row" id="pack-pager" aria-label="Clientpack pages" hidden>
+        <button type="button" class="secondary" data-step="-1">Previous</button>
+        <span class="muted" aria-live="polite" data-role="status"></span>
+        <button type="button" class="secondary" data-step="1">Next</button></nav>
+        """
+        return html
     }
+
+    /// Rows per page of the clientpack table (search and sorting cover every page).
+    static let clientpackPageSize = 25
 
     func clientpackPage(_ address: IPv4Address, session: UISession) async throws -> String {
         let snapshot = controller.snapshot
@@ -177,7 +187,8 @@ extension UIRoutes {
             ("Last connect", UIPage.timeText(times?.connect)), ("Last disconnect", UIPage.timeText(times?.disconnect)),
         ]
         if let peer {
-            rows.append(("Last WireGuard handshake", UIPage.timeText(peer.lastHandshake)))
+            rows.append(("Last WireGuard handshake", peer.lastHandshake > 0
+                ? "\(UIPage.agoText(peer.lastHandshake, now: Int(Date().timeIntervalSince1970))) (\(UIPage.timeText(peer.lastHandshake)))" : "—"))
             rows.append(("Bytes in / out", "\(UIPage.bytesText(peer.rxBytes)) / \(UIPage.bytesText(peer.txBytes))"))
             if let endpoint = peer.endpoint { rows.append(("Endpoint", endpoint)) }
         }

@@ -61,8 +61,9 @@ extension UIRoutes {
                                                 session: call.session, current: "/ui/firewall", flash: .error(refusal.message)), status: .badRequest)
             }
             let rules = draft.rules
+            let detail = Self.auditDetail(diff(from: controller.snapshot.firewall.entries.map(\.rule), to: rules), count: rules.count)
             do {
-                try await firewall.change(call.context, "firewall.overwrite", detail: "web UI: \(rules.count) rules") { policy in
+                try await firewall.change(call.context, "firewall.overwrite", detail: detail) { policy in
                     guard Self.fingerprint(policy) == basedOn else {
                         throw APIError(.conflict, "Conflict", "The firewall changed since this plan was made; review it again")
                     }
@@ -81,7 +82,7 @@ extension UIRoutes {
     /// candidate policy as `PUT /api/firewall` would, lockout check included.
     func check(_ text: String) -> RuleDraft {
         var draft = RuleDraft()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.split(text).enumerated() {
             let rule = line.trimmed
             if rule.isEmpty || rule.hasPrefix("#") { continue }
             guard rule.utf8.count <= 2048 else {
@@ -148,6 +149,20 @@ extension UIRoutes {
         return RulePlan(added: added, removed: remaining, reordered: keptOld != kept)
     }
 
+    /// What the audit log says of a save: the rules added and removed, not just a count
+    /// ("web UI: 3 rule(s), added 1 (A), removed 1 (B)"), at most 5 of each by text.
+    static func auditDetail(_ plan: RulePlan, count: Int) -> String {
+        func listed(_ rules: [String]) -> String {
+            rules.prefix(5).joined(separator: "; ") + (rules.count > 5 ? "; and \(rules.count - 5) more" : "")
+        }
+        var parts = ["web UI: \(count) rule(s)"]
+        if !plan.added.isEmpty { parts.append("added \(plan.added.count) (\(listed(plan.added)))") }
+        if !plan.removed.isEmpty { parts.append("removed \(plan.removed.count) (\(listed(plan.removed)))") }
+        if plan.reordered { parts.append("order changed") }
+        if parts.count == 1 { parts.append("no change") }
+        return parts.joined(separator: ", ")
+    }
+
     /// Identifies the rule list a plan was made against.
     static func fingerprint(_ policy: FirewallPolicy) -> String {
         let text = policy.entries.map { "\($0.id)\u{1}\($0.rule)\u{1}\($0.disabled)" }.joined(separator: "\n")
@@ -183,6 +198,7 @@ extension UIRoutes {
             html += "<td>\(counter.map { "\($0.packets)" } ?? "—")</td><td>\(counter.map { e(UIPage.bytesText($0.bytes)) } ?? "—")</td></tr>"
         }
         html += "</tbody></table></div></section>\n"
+        html += protectiveDefaultSection()
         if !policy.sets.isEmpty || !policy.subgroups.isEmpty {
             html += "<section class=\"card\" aria-labelledby=\"sets-title\"><h2 id=\"sets-title\">fwsets and subgroups</h2><ul>"
             for set in policy.sets { html += "<li>fwset <code>\(e(set.name))</code></li>" }
@@ -190,6 +206,25 @@ extension UIRoutes {
             html += "</ul><p class=\"muted\">Edit them through the API for now.</p></section>"
         }
         return html
+    }
+
+    /// The rules after the customer rules, read-only: what INPUT and FORWARD do with what
+    /// the customer rules left undecided.
+    func protectiveDefaultSection() -> String {
+        let e = UIPage.escape
+        var html = """
+        <section class="card" aria-labelledby="default-title"><h2 id="default-title">Protective default (read-only)</h2>
+        <p class="muted">Applied after the customer rules, in this order, and not editable: it keeps the API, SSH, the overlay and the tunnels reachable and drops the rest of INPUT and FORWARD. Customer rules (INPUT_CUST, FORWARD_CUST) run first and can decide before it.</p>
+        """
+        guard let firewall = controller.firewall else {
+            return html + "<p id=\"protective-default\" class=\"muted\">Not applied: this controller runs with --no-apply.</p></section>\n"
+        }
+        html += "<div class=\"table-wrap\"><table id=\"protective-default\"><thead><tr><th scope=\"col\">Chain</th><th scope=\"col\">Rule</th></tr></thead><tbody>"
+        for rule in firewall.protectiveDefault {
+            let chain = rule.chain.replacingOccurrences(of: "WEFT_", with: "")
+            html += "<tr data-chain=\"\(e(chain))\"><td>\(e(chain))</td><td><code>\(e(rule.arguments))</code></td></tr>"
+        }
+        return html + "</tbody></table></div></section>\n"
     }
 
     func planPage(_ draft: RuleDraft, text: String, session: UISession) -> String {

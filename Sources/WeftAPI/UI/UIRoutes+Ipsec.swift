@@ -252,7 +252,7 @@ extension UIRoutes {
         \(UIPage.field("ep-private", "private_ipaddress", "Remote private address (when it is behind NAT)", value: value("private_ipaddress")))
         <label for="ep-extra">Extra configuration</label>
         <textarea id="ep-extra" name="extra_config" class="short" spellcheck="false" aria-describedby="ep-extra-hint">\(UIPage.escape(value("extra_config") ?? ""))</textarea>
-        <p class="hint" id="ep-extra-hint">key=value options, separated by spaces or lines, e.g. <code>phase1=aes256-sha2_256-dh14</code>, <code>phase2=aes256-sha2_256</code>, <code>dpd-delay=10</code>.</p>
+        <p class="hint" id="ep-extra-hint">key=value options, separated by spaces or lines, e.g. <code>phase1=aes256-sha2_256-dh14</code>, <code>phase2=aes256-sha2_256</code> (or <code>phase2=aes256-sha2_256-dh14</code>: a DH group there is the PFS group), <code>dpd-delay=10</code>.</p>
         <fieldset><legend>Route-based (vti) only</legend>
         \(UIPage.field("ep-link", "route_based_int_address", "Link address (/30)", value: value("route_based_int_address"), hint: "e.g. 169.254.10.0/30 (this side takes the first host) or 169.254.10.1/30"))
         \(UIPage.field("ep-rb-local", "route_based_local", "Local selector", value: value("route_based_local"), hint: "default 0.0.0.0/0"))

@@ -43,7 +43,7 @@ extension UIRoutes {
         page(router, "ui/snapshots/:snapshot_name/download") { call in
             let name = call.context.parameters.get("snapshot_name") ?? ""
             guard let data = FileManager.default.contents(atPath: try snapshotRoutes.path(name)) else { throw APIError.notFound("No snapshot \(name)") }
-            var response = Reply.file(Array(data), contentType: "application/octet-stream", filename: name)
+            var response = Reply.file(Array(data), contentType: "application/octet-stream", filename: SnapshotRoutes.downloadName(name))
             UIPage.securityHeaders(&response.headers)
             return response
         }

@@ -58,7 +58,11 @@ public enum IpsecInput {
         if let natT = try body.bool("nat_t_enabled") { endpoint.natTraversal = natT }
         if let extra = try body.string("extra_config") {
             _ = try IpsecExtraConfig.parse(extra)
-            endpoint.extraConfig = extra.trimmed
+            // Stored with LF line ends, whatever the client sent (a browser sends CRLF).
+            endpoint.extraConfig = TextLines.split(extra).joined(separator: "\n").trimmed
+        }
+        if !endpoint.pfs, (try? IpsecExtraConfig.parse(endpoint.extraConfig))?.phase2NamesGroup == true {
+            throw ValidationError(.argument, "Field \"extra_config\": phase2 names a DH group, which is the PFS group, but \"pfs\" is false; set pfs to true or drop the group from phase2")
         }
         if let text = try body.string("private_ipaddress") {
             endpoint.privateAddress = text.trimmed.isEmpty ? "" : try address(text, field: "private_ipaddress")
@@ -162,13 +166,13 @@ public enum IpsecInput {
             throw ValidationError(.argument, "Field \"asn\": \(peer.asn) is this controller's own ASN; eBGP peers need another ASN")
         }
         if let list = try body.string("access_list") {
-            for line in list.split(whereSeparator: \.isNewline) where !line.trimmed.isEmpty {
+            for line in TextLines.split(list) where !line.trimmed.isEmpty {
                 let words = line.split(separator: " ")
                 guard words.count == 3, words[0] == "in" || words[0] == "out", words[1] == "permit", IPv4Network(words[2]) != nil else {
                     throw ValidationError(.argument, "Field \"access_list\": \"\(line)\" must be \"in permit CIDR\" or \"out permit CIDR\"")
                 }
             }
-            peer.accessList = list.split(whereSeparator: \.isNewline).map { $0.trimmed }.filter { !$0.isEmpty }.joined(separator: "\n")
+            peer.accessList = TextLines.split(list).map { $0.trimmed }.filter { !$0.isEmpty }.joined(separator: "\n")
         }
         if let password = try body.string("bgp_password") {
             guard password.utf8.count <= 80, password.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "\"" && $0 != "\\" }) else {

@@ -14,9 +14,9 @@ public enum SettingsCheck {
         return name
     }
 
-    /// Space-separated host names or IPv4 addresses.
+    /// Host names or IPv4 addresses separated by spaces or lines.
     public static func ntpHosts(_ text: String) throws -> String {
-        let hosts = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let hosts = text.split(whereSeparator: \.isWhitespace)
         for host in hosts {
             let valid = host.count <= 253 && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
                 && !host.hasPrefix("-") && !host.hasPrefix(".")
