@@ -25,15 +25,7 @@ extension UIRoutes {
         }
         action(router, "ui/snapshots") { call in
             do {
-                // As POST /api/snapshots (without async) does.
-                let routes = snapshotRoutes
-                let name = (call.form["name"] ?? "").trimmed.isEmpty ? routes.defaultName() : (call.form["name"] ?? "").trimmed
-                _ = try routes.path(name)
-                guard !FileManager.default.fileExists(atPath: "\(routes.directory)/\(name)") else {
-                    throw APIError(.badRequest, "Conflict", "Snapshot \(name) already exists")
-                }
-                try routes.write(try routes.make(), name: name)
-                try controller.commit(call.context.principal, "snapshot.create", detail: name) { _ in }
+                let (name, _) = try controller.createSnapshot(name: call.form["name"], asynchronous: false, actor: call.context.principal)
                 return UIPage.redirect("/ui/snapshots?done=created&id=\(UIPage.urlComponent(name))")
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
@@ -42,19 +34,14 @@ extension UIRoutes {
         }
         page(router, "ui/snapshots/:snapshot_name/download") { call in
             let name = call.context.parameters.get("snapshot_name") ?? ""
-            guard let data = FileManager.default.contents(atPath: try snapshotRoutes.path(name)) else { throw APIError.notFound("No snapshot \(name)") }
-            var response = Reply.file(Array(data), contentType: "application/octet-stream", filename: SnapshotRoutes.downloadName(name))
+            var response = Reply.file(try controller.snapshotFile(name), contentType: "application/octet-stream", filename: Controller.snapshotDownloadName(name))
             UIPage.securityHeaders(&response.headers)
             return response
         }
         action(router, "ui/snapshots/:snapshot_name/delete") { call in
             let name = call.context.parameters.get("snapshot_name") ?? ""
             do {
-                // As DELETE /api/snapshots/{snapshot_name} does.
-                let file = try snapshotRoutes.path(name)
-                guard FileManager.default.fileExists(atPath: file) else { throw APIError.notFound("No snapshot \(name)") }
-                try FileManager.default.removeItem(atPath: file)
-                try controller.commit(call.context.principal, "snapshot.delete", detail: name) { _ in }
+                try controller.deleteSnapshot(name, actor: call.context.principal)
             } catch {
                 guard let refusal = Self.refusal(error) else { throw error }
                 return snapshotsPage(call, flash: .error("\(refusal.message) — nothing was changed."), status: refusal.status)
@@ -63,13 +50,8 @@ extension UIRoutes {
         }
         // Step 1: the raw file, checked and kept for this session; answers the review as HTML.
         upload(router, "ui/snapshots/upload", limit: SnapshotArchive.maximumSize) { call, bytes in
-            guard !bytes.isEmpty else { throw APIError.argument("The file is empty: choose a snapshot file") }
-            let document: SnapshotDocument
-            do {
-                document = try SnapshotArchive.decode(bytes)
-            } catch let error as SnapshotError {
-                throw APIError(.badRequest, "SnapshotError", "Snapshot refused: \(error)")
-            }
+            guard !bytes.isEmpty else { throw ValidationError(.argument, "The file is empty: choose a snapshot file") }
+            let document = try Controller.decodeSnapshot(bytes, refusal: "Snapshot refused")
             let filename = Self.uploadName(call.request.headers[HTTPField.Name("X-File-Name")!])
             let id = state.uploads.add(owner: UISessions.key(call.cookie), filename: filename, size: bytes.count, document: document)
             return Self.json(["ok": true, "html": restoreReview(id: id, filename: filename, size: bytes.count, document: document, session: call.session)])
@@ -80,18 +62,12 @@ extension UIRoutes {
                 return snapshotsPage(call, flash: .error("That upload is no longer waiting (it expired after 15 minutes, or was used); upload the file again. Nothing was changed."),
                                      status: .conflict)
             }
-            let document = pending.document
             do {
-                // As PUT /api/snapshots/running_config does.
-                try controller.commit(call.context.principal, "snapshot.import",
-                                      detail: "\(document.settings.count) settings, keyset \(document.keyset?.uuid ?? "none")") { db in
-                    try Store.importSnapshot(document, in: db)
-                }
-            } catch let error as SnapshotError {
-                return snapshotsPage(call, flash: .error("Snapshot refused, nothing changed: \(error)"), status: .badRequest)
+                try controller.importSnapshot(pending.document, actor: call.context.principal)
+            } catch {
+                guard let refusal = Self.refusal(error) else { throw error }
+                return snapshotsPage(call, flash: .error(refusal.message), status: refusal.status)
             }
-            controller.logger.notice("snapshot imported; restarting", metadata: ["actor": "\(call.context.principal ?? "?")"])
-            controller.restart.request(reason: "snapshot import by \(call.context.principal ?? "?")")
             return UIPage.html(UIPage.frame(title: "Restarting", body: UIPage.restarting("Snapshot \(pending.filename) restored", boot: state.boot),
                                             session: call.session, current: "/ui/snapshots"))
         }
@@ -179,7 +155,7 @@ extension UIRoutes {
         <h4>Sections</h4><ul id="review-sections" class="inline-list">\(sections.map { "<li data-section=\"\(e($0))\"><code>\(e($0))</code></li>" }.joined())</ul>
         <h4>Differences from the running configuration</h4>
         """
-        if let running = try? SnapshotArchive.decode(try snapshotRoutes.make()) {
+        if let running = try? SnapshotArchive.decode(try controller.makeSnapshot()) {
             let diff = SnapshotDiff(from: running, to: document)
             if diff.isEmpty {
                 html += "<p id=\"review-diff\" class=\"muted\">None: it holds the running configuration.</p>"
