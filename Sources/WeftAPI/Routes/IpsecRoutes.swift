@@ -28,23 +28,13 @@ struct IpsecRoutes {
         api.put("ipsec") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec", known: ["ipsec_local_ipaddress", "async"])
             if let text = try body.string("ipsec_local_ipaddress") {
-                let address = text.trimmed.isEmpty ? "" : try IpsecInput.address(text, field: "ipsec_local_ipaddress")
-                try change(context, "ipsec.local_address", detail: address) { config in
-                    guard config.endpoints.isEmpty || config.localAddress == address else {
-                        throw APIError(.badRequest, "StateError", "Field \"ipsec_local_ipaddress\" can only change while no endpoints exist")
-                    }
-                    config.localAddress = address
-                }
+                try controller.setIpsecLocalAddress(text, actor: context.principal)
             }
             return Reply.ok(Self.system(controller))
         }
         api.post("ipsec") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec", known: ["restart"])
-            if try body.bool("restart") ?? true {
-                try controller.commit(context.principal, "ipsec.restart") { _ in }
-                await controller.ipsec?.restart()
-                controller.reconciler.wake()
-            }
+            if try body.bool("restart") ?? true { try await controller.restartIpsec(actor: context.principal) }
             return Reply.ok(["restart": true])
         }
 

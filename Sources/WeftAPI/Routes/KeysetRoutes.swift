@@ -10,26 +10,31 @@ struct KeysetRoutes {
     let controller: Controller
 
     func register(_ api: APIGroup) {
-        api.get("keyset") { _, _ in
-            let state = controller.snapshot
-            guard state.licensed else { throw SettingsCheck.mustBeLicensed }
-            return Reply.ok(status(state))
+        api.get("keyset", use: show)
+        api.put("keyset", use: start)
+    }
+
+    @Sendable func show(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let state = controller.snapshot
+        guard state.licensed else { throw SettingsCheck.mustBeLicensed }
+        return Reply.ok(status(state))
+    }
+
+    /// Generates the keyset, or fetches it from `source`; the SDK polls `GET` until it is there.
+    @Sendable func start(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/keyset",
+                                                 known: ["token", "source", "topology_name", "sealed_network"])
+        let token = try body.string("token", required: true) ?? ""
+        try body.unsupported("sealed_network", default: false, reason: "sealed networks are not implemented")
+        let source = try body.string("source").map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        let topologyName = try body.string("topology_name").map { try SettingsCheck.name($0, field: "topology_name") }
+        let startedAt = try controller.startKeyset(token: token, source: source, topologyName: topologyName, actor: context.principal)
+        var payload = status(controller.snapshot)
+        if case .object(var object) = payload {
+            object["started_at_i"] = .int(startedAt)
+            payload = .object(object)
         }
-        api.put("keyset") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/keyset",
-                                                     known: ["token", "source", "topology_name", "sealed_network"])
-            let token = try body.string("token", required: true) ?? ""
-            try body.unsupported("sealed_network", default: false, reason: "sealed networks are not implemented")
-            let source = try body.string("source").map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
-            let topologyName = try body.string("topology_name").map { try SettingsCheck.name($0, field: "topology_name") }
-            let startedAt = try controller.startKeyset(token: token, source: source, topologyName: topologyName, actor: context.principal)
-            var payload = status(controller.snapshot)
-            if case .object(var object) = payload {
-                object["started_at_i"] = .int(startedAt)
-                payload = .object(object)
-            }
-            return Reply.ok(payload)
-        }
+        return Reply.ok(payload)
     }
 
     func status(_ state: DesiredState) -> JSONValue {

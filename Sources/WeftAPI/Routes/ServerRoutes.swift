@@ -6,13 +6,13 @@ struct ServerRoutes {
     let controller: Controller
 
     func register(_ api: APIGroup) {
-        api.put("server") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/server", known: ["reboot"])
-            guard try body.bool("reboot") ?? true else {
-                return Reply.ok(["status": "running"])
-            }
-            controller.requestRestart(actor: context.principal, through: "API (PUT /api/server)")
-            return Reply.ok(["status": "rebooting"])
-        }
+        api.put("server", use: reboot)
+    }
+
+    @Sendable func reboot(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/server", known: ["reboot"])
+        guard try body.bool("reboot") ?? true else { return Reply.ok(["status": "running"]) }
+        controller.requestRestart(actor: context.principal, through: "API (PUT /api/server)")
+        return Reply.ok(["status": "rebooting"])
     }
 }

@@ -127,4 +127,23 @@ extension Controller {
             return config.endpoints[endpoint]
         }
     }
+
+    /// The address charon uses as this side's (empty: the private address); it can change
+    /// only while no endpoint exists.
+    public func setIpsecLocalAddress(_ text: String, actor: String?) throws {
+        let address = text.trimmed.isEmpty ? "" : try IpsecInput.address(text, field: "ipsec_local_ipaddress")
+        try changeIpsec(actor: actor, "ipsec.local_address", detail: address) { config in
+            guard config.endpoints.isEmpty || config.localAddress == address else {
+                throw ValidationError(.state, "Field \"ipsec_local_ipaddress\" can only change while no endpoints exist")
+            }
+            config.localAddress = address
+        }
+    }
+
+    /// Restarts charon (every IKE SA is renegotiated), recorded in the audit log.
+    public func restartIpsec(actor: String?) async throws {
+        try commit(actor, "ipsec.restart") { _ in }
+        await ipsec?.restart()
+        reconciler.wake()
+    }
 }
