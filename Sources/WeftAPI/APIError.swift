@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// An error answered in the VNS3 envelope: one line,
@@ -38,18 +39,7 @@ public struct APIError: HTTPResponseError, Equatable {
 
     /// The message always names the field: "managers: controller address ... is not ...".
     public static func from(_ error: ValidationError) -> APIError {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .notFound: .notFound
-        case .forbidden: .forbidden
-        case .throttled: .tooManyRequests
-        case .unavailable: .conflict
-        case .argument, .notSupported, .conflict, .state: .badRequest
-        }
-        let name = error.name ?? error.kind.rawValue
-        guard let field = error.field, !error.message.contains(field) else {
-            return .init(status, name, error.message)
-        }
-        return .init(status, name, "\(field): \(error.message)")
+        .init(error.httpStatus, error.name ?? error.kind.rawValue, error.fullMessage)
     }
 
     public static func == (lhs: APIError, rhs: APIError) -> Bool {

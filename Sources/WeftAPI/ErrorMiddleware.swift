@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// Turns every failure into the VNS3 error envelope, including Hummingbird's own

@@ -5,7 +5,9 @@ import Logging
 import NIOSSL
 import ServiceLifecycle
 import WeftApp
+import WeftHTTP
 import WeftStore
+import WeftWebUI
 
 /// Builds the HTTPS application: middlewares first (metrics, HSTS, errors, the request
 /// target check, default-deny auth), then every route, each recorded with its access.
@@ -46,7 +48,7 @@ public enum HTTPServer {
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
-        UIRoutes(controller: controller, firewall: firewall, state: ui, table: table).register(router)
+        UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 
 /// Records every request's method, final status and duration (outermost middleware).
 struct MetricsMiddleware: RouterMiddleware {

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// Reading a request body into the application layer's `InputFields`: the JSON object of
@@ -12,7 +13,7 @@ typealias RequestFields = InputFields
 extension InputFields {
     static let maxBodySize = 1 << 20
     /// Bulk endpoints (a whole firewall) take up to 8 MiB.
-    static let largeBodySize = 8 << 20
+    static let largeBodySize = WeftRequestContext.largeBodySize
 
     /// Reads and validates the body. An empty body counts as `{}`.
     static func parse(_ request: Request, context: WeftRequestContext, endpoint: String, known: Set<String>,
@@ -62,8 +63,3 @@ extension InputFields {
     }
 }
 
-extension Request {
-    func query(_ name: String) -> String? {
-        uri.queryParameters[Substring(name)].map(String.init)
-    }
-}

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// Success responses in the VNS3 envelope, and raw file downloads.

@@ -14,6 +14,8 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
         case throttled = "TooManyRequests"
         /// The controller is not in a state that allows it (HTTP 409).
         case unavailable = "Unavailable"
+        /// The body is not of a type the operation takes (HTTP 415).
+        case unsupportedMediaType = "UnsupportedMediaType"
     }
 
     public let kind: Kind

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import WeftAPI
 import WeftApp
+import WeftWebUI
 import WeftFirewall
 import WeftModel
 import WeftReconciler

@@ -3,6 +3,8 @@ import HummingbirdTesting
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 import WeftModel
 import WeftReconciler
 

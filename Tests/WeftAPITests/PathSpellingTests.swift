@@ -4,6 +4,8 @@ import HummingbirdTesting
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 import WeftModel
 
 /// What an attacker tries: every route in the table (API, metrics, UI), spelled every way

@@ -1,6 +1,8 @@
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 
 @Suite struct RequestTargetTests {
     static let host = "198.18.0.2:8000"

@@ -5,6 +5,8 @@ import HummingbirdTesting
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 import WeftModel
 
 /// The first start: weak keyset tokens, the public address, bodies of the wrong type, and

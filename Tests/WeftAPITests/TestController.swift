@@ -6,6 +6,8 @@ import Logging
 import NIOCore
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 import WeftModel
 import WeftReconciler
 import WeftStore

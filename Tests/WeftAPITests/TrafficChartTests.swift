@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 
 @Suite struct TrafficChartTests {
     /// Widths Chromium measured for 14px labels in the UI's font (DejaVu Sans on Debian):

@@ -1,6 +1,8 @@
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 
 /// The audit line of a firewall save from the web UI says what changed.
 @Suite struct UIFirewallAuditTests {

@@ -1,6 +1,8 @@
 import Testing
 @testable import WeftAPI
 @testable import WeftApp
+@testable import WeftHTTP
+@testable import WeftWebUI
 
 @Suite struct UIFormattingTests {
     @Test(arguments: [(0, "0 s ago"), (12, "12 s ago"), (59, "59 s ago"), (60, "1 min ago"), (3599, "59 min ago"),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WeftApp
+import WeftHTTP
 
 /// Default deny: every request needs credentials unless the route table declares its
 /// route public. The decision uses the path the router matches (`RequestTargetMiddleware`

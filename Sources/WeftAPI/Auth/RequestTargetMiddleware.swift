@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import WeftApp
+import WeftHTTP
 
 /// Refuses an ambiguous request target (`RequestTarget`) with 400 before anything routes
 /// it, logs the refusal and counts it (`weft_api_targets_refused_total`).

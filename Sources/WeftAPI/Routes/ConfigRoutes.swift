@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 

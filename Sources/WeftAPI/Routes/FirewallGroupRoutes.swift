@@ -1,6 +1,7 @@
 import Hummingbird
 import WeftApp
 import WeftFirewall
+import WeftHTTP
 import WeftModel
 
 /// v2 rule groups (`/api/v2/firewall/rule-groups`: named sets of rule ids, kept as each

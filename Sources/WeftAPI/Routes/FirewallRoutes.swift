@@ -1,6 +1,7 @@
 import Hummingbird
 import WeftApp
 import WeftFirewall
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore

@@ -1,6 +1,7 @@
 import Hummingbird
-import WeftModel
 import WeftApp
+import WeftHTTP
+import WeftModel
 
 /// fwsets, v1 (`/api/firewall/fwsets`: "NAME entry" lines, the type taken from the name's
 /// prefix NETS_/PORTS_/LIST_) and v2 (`/api/v2/firewall/fwsets`: typed sets with

@@ -1,7 +1,8 @@
 import Hummingbird
-import WeftFirewall
-import WeftModel
 import WeftApp
+import WeftFirewall
+import WeftHTTP
+import WeftModel
 
 /// v1 firewall subgroups (`/api/firewall/rules/subgroup`): named chains `INP_C_*`,
 /// `OUT_C_*`, `FWD_C_*` (filter), `PRE_C_*`, `PST_C_*` (nat) that customer rules jump to

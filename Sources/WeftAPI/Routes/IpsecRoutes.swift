@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -24,13 +25,13 @@ struct IpsecRoutes {
 
     func register(_ api: APIGroup) {
         let controller = self.controller
-        api.get("ipsec") { _, _ in Reply.ok(Self.system(controller)) }
+        api.get("ipsec") { _, _ in Reply.ok(IpsecView.system(controller)) }
         api.put("ipsec") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec", known: ["ipsec_local_ipaddress", "async"])
             if let text = try body.string("ipsec_local_ipaddress") {
                 try controller.setIpsecLocalAddress(text, actor: context.principal)
             }
-            return Reply.ok(Self.system(controller))
+            return Reply.ok(IpsecView.system(controller))
         }
         api.post("ipsec") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec", known: ["restart"])
@@ -41,11 +42,11 @@ struct IpsecRoutes {
         api.post("ipsec/endpoints") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints", known: IpsecInput.endpointFields)
             let created = try controller.createIpsecEndpoint(body, actor: context.principal)
-            return Reply.ok(Self.endpoint(created))
+            return Reply.ok(IpsecView.endpoint(created))
         }
         api.get("ipsec/endpoints/:endpoint_id") { _, context in
             let config = controller.snapshot.ipsec
-            return Reply.ok(Self.endpoint(config.endpoints[try Self.endpointIndex(context, in: config)]))
+            return Reply.ok(IpsecView.endpoint(config.endpoints[try Self.endpointIndex(context, in: config)]))
         }
         api.put("ipsec/endpoints/:endpoint_id") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec/endpoints/{endpoint_id}", known: IpsecInput.endpointFields)
@@ -66,11 +67,11 @@ struct IpsecRoutes {
                 config.endpoints[index] = endpoint
                 return endpoint
             }
-            return Reply.ok(Self.endpoint(updated))
+            return Reply.ok(IpsecView.endpoint(updated))
         }
         api.delete("ipsec/endpoints/:endpoint_id") { _, context in
             try controller.deleteIpsecEndpoint(id: context.parameters.get("endpoint_id"), actor: context.principal)
-            return Reply.ok(Self.system(controller))
+            return Reply.ok(IpsecView.system(controller))
         }
 
         registerTunnels(api, kind: "tunnels", trafficPair: false)
@@ -86,7 +87,7 @@ struct IpsecRoutes {
         api.post("ipsec/endpoints/:endpoint_id/\(kind)") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec/endpoints/{endpoint_id}/\(kind)", known: IpsecInput.tunnelFields)
             let endpoint = try controller.addIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), body, trafficPair: trafficPair, actor: context.principal)
-            return Reply.ok(Self.endpoint(endpoint))
+            return Reply.ok(IpsecView.endpoint(endpoint))
         }
         api.put("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { request, context in
             var known = IpsecInput.tunnelFields
@@ -95,12 +96,12 @@ struct IpsecRoutes {
             let tunnel = try controller.updateIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get(idName),
                                                           trafficPair: trafficPair, body, actor: context.principal)
             if try body.bool("bounce") ?? false, tunnel.enabled { await controller.ipsec?.bounce(tunnel: tunnel.id) }
-            return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
+            return Reply.ok(IpsecView.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
         }
         api.delete("ipsec/endpoints/:endpoint_id/\(kind)/:\(idName)") { _, context in
             let endpoint = try controller.deleteIpsecTunnel(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get(idName),
                                                             trafficPair: trafficPair, actor: context.principal)
-            return Reply.ok(Self.endpoint(endpoint))
+            return Reply.ok(IpsecView.endpoint(endpoint))
         }
         if trafficPair {
             for (verb, enabled) in [("enable", true), ("disable", false)] {
@@ -108,7 +109,7 @@ struct IpsecRoutes {
                     _ = try await RequestFields.parse(request, context: context, endpoint: "PUT .../traffic_pairs/{pair_id}/\(verb)", known: [])
                     let tunnel = try controller.setIpsecTunnelEnabled(endpointID: context.parameters.get("endpoint_id"), tunnelID: context.parameters.get("pair_id"),
                                                                       trafficPair: true, enabled, actor: context.principal)
-                    return Reply.ok(Self.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
+                    return Reply.ok(IpsecView.tunnel(tunnel, endpointID: Int(context.parameters.get("endpoint_id") ?? "") ?? 0))
                 }
             }
         }
@@ -128,7 +129,7 @@ struct IpsecRoutes {
             let config = controller.snapshot.ipsec
             let (endpoint, index) = try locate(context, config)
             let peer = config.endpoints[endpoint].bgpPeers[index]
-            var value = Self.peer(peer)
+            var value = IpsecView.peer(peer)
             if ["true", "1", "yes"].contains((request.query("verbose") ?? "").lowercased()), case .object(var object) = value {
                 let state = try? await controller.bird?.control.protocols().first { $0.name == BirdConfig.peerName(peer.id) }
                 object["state"] = .string(state?.info.isEmpty == false ? state!.info : (state?.state ?? "not running"))
@@ -164,7 +165,7 @@ struct IpsecRoutes {
                     }
                     return config.endpoints[endpointIndex]
                 }
-                return Reply.ok(Self.endpoint(endpoint))
+                return Reply.ok(IpsecView.endpoint(endpoint))
             }
             if creating { api.post("ipsec/endpoints/:endpoint_id/ebgp_peers", use: handler) } else {
                 api.put("ipsec/endpoints/:endpoint_id/ebgp_peers/:bgp_peer_id", use: handler)
@@ -176,7 +177,7 @@ struct IpsecRoutes {
                 config.endpoints[endpoint].bgpPeers.remove(at: index)
                 return config.endpoints[endpoint]
             }
-            return Reply.ok(Self.endpoint(endpoint))
+            return Reply.ok(IpsecView.endpoint(endpoint))
         }
     }
 
@@ -208,7 +209,7 @@ struct IpsecRoutes {
                     } else {
                         entry["reason"] = .string("")
                     }
-                    if !brief { entry["tunnel_params"] = Self.tunnelParams(sa, endpoint: endpoint) }
+                    if !brief { entry["tunnel_params"] = IpsecView.tunnelParams(sa, endpoint: endpoint) }
                     result[String(tunnel.id)] = .object(entry)
                 }
             }
@@ -259,110 +260,4 @@ struct IpsecRoutes {
     }
 
     // MARK: - Presentation
-
-    static func system(_ controller: Controller) -> JSONValue {
-        let state = controller.snapshot
-        var endpoints = JSONObject()
-        for endpoint in state.ipsec.endpoints { endpoints[String(endpoint.id)] = Self.endpoint(endpoint) }
-        let privateIP = controller.facts.facts.privateIP?.description ?? ""
-        return [
-            "remote_endpoints": .object(endpoints),
-            "this_endpoint": [
-                "ipaddress": .string(controller.publicAddress?.description ?? privateIP),
-                "overlay_subnet": .string(state.topology?.subnet.description ?? ""),
-                "private_ipaddress": .string(privateIP),
-                "ipsec_local_ipaddress": .string(state.ipsec.localAddress.isEmpty ? privateIP : state.ipsec.localAddress),
-                "asn": .int(BirdReconciler.asn(state)),
-                "kernel_mode": .string(controller.ipsec?.mode?.rawValue ?? "not started"),
-            ],
-        ]
-    }
-
-    static func endpoint(_ endpoint: IpsecEndpoint) -> JSONValue {
-        var tunnels = JSONObject(), pairs = JSONObject(), peers = JSONObject()
-        for tunnel in endpoint.tunnels {
-            if tunnel.trafficPair { pairs[String(tunnel.id)] = Self.tunnel(tunnel, endpointID: endpoint.id) } else {
-                tunnels[String(tunnel.id)] = Self.tunnel(tunnel, endpointID: endpoint.id)
-            }
-        }
-        for peer in endpoint.bgpPeers { peers[String(peer.id)] = Self.peer(peer) }
-        return [
-            "id": .int(endpoint.id),
-            "name": .string(endpoint.name),
-            "ipaddress": .string(endpoint.address),
-            "private_ipaddress": .string(endpoint.privateAddress),
-            "pfs": .bool(endpoint.pfs),
-            "ike_version": .int(endpoint.ikeVersion),
-            "nat_t_enabled": .bool(endpoint.natTraversal),
-            "extra_config": endpoint.extraConfig.isEmpty ? .array([]) : .string(endpoint.extraConfig),
-            "description": .string(endpoint.description),
-            "type": "ipsec",
-            "vpn_type": .string(endpoint.vpnType.rawValue),
-            "psk": .string(endpoint.psk),
-            "route_based_int_address": .string(endpoint.linkAddress),
-            "route_based_local": .string(endpoint.routeBasedLocal),
-            "route_based_remote": .string(endpoint.routeBasedRemote),
-            "tunnels": .object(tunnels),
-            "traffic_pairs": .object(pairs),
-            "bgp_peers": .object(peers),
-        ]
-    }
-
-    static func tunnel(_ tunnel: IpsecTunnel, endpointID: Int) -> JSONValue {
-        [
-            "id": .int(tunnel.id),
-            "endpoint_id": .int(endpointID),
-            "local_subnet": .string(tunnel.localSubnet),
-            "remote_subnet": .string(tunnel.remoteSubnet),
-            "enabled": .bool(tunnel.enabled),
-            "description": .string(tunnel.description),
-            "ping_ipaddress": .string(tunnel.pingAddress),
-            "ping_interface": .string(tunnel.pingInterface),
-            "ping_interval": .optional(tunnel.pingInterval),
-        ]
-    }
-
-    static func peer(_ peer: BGPPeer) -> JSONValue {
-        [
-            "id": .int(peer.id),
-            "ipaddress": .string(peer.address),
-            "asn": .int(peer.asn),
-            "local_asn_alias": .optional(peer.localASNAlias),
-            "bgp_password": .string(peer.password),
-            "access_list": .string(peer.accessList),
-            "add_network_distance": .bool(peer.addNetworkDistance),
-            "add_network_distance_direction": .string(peer.addNetworkDistanceDirection),
-            "add_network_distance_hops": .int(peer.addNetworkDistanceHops),
-            "hold_time": .int(peer.holdTime),
-            "keepalive_interval": .int(peer.keepaliveInterval),
-        ]
-    }
-
-    static func tunnelParams(_ sa: TunnelSA?, endpoint: IpsecEndpoint) -> JSONValue {
-        let up = sa?.connected == true
-        let now = Int(Date().timeIntervalSince1970)
-        return [
-            "phase1": .string(sa?.ikeState == "ESTABLISHED" ? "up" : "down"),
-            "phase2": .string(up ? "up" : "down"),
-            "ike_version": .string(sa?.ikeVersion ?? "IKEv\(endpoint.ikeVersion)"),
-            "outbound_spi": .string(sa?.spiOut ?? ""),
-            "inbound_spi": .string(sa?.spiIn ?? ""),
-            "bytes_in": .string(String(sa?.bytesIn ?? 0)),
-            "bytes_out": .string(String(sa?.bytesOut ?? 0)),
-            "esp_time_remaining": .string(String(sa?.lifetimeRemaining ?? 0)),
-            "esp_port": .string(sa?.encapsulated == true ? "4500" : (sa == nil ? "" : "esp")),
-            "phase2_algo": .string(sa?.childEncryption ?? ""),
-            "phase2_hash": .string(sa?.childIntegrity ?? ""),
-            "nat_t": .string(sa?.encapsulated == true ? "forced" : (endpoint.natTraversal ? "enabled" : "disabled")),
-            "dpd": .string("enabled"),
-            "pfs_dh_group": .string(sa?.childDHGroup ?? ""),
-            "isakmp_port": .string(sa?.encapsulated == true ? "4500" : "500"),
-            "isakmp_time_remaining": .string(String(sa?.ikeRekeyRemaining ?? 0)),
-            "last_dpd": .string(""),
-            "phase1_cipher": .string(sa?.encryption ?? ""),
-            "phase1_prf": .string(sa?.prf ?? ""),
-            "phase1_dh_group": .string(sa?.dhGroup ?? ""),
-            "established_since": .string(up && (sa?.established ?? 0) >= 0 ? Timestamps.vns3(now - (sa?.established ?? 0)) : ""),
-        ]
-    }
 }

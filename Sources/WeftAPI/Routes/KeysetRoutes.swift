@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
+import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
-import WeftApp
 
 /// `GET/PUT /api/keyset`, and the controller-to-controller transfer under `/weft/v1`
 /// (not part of the VNS3 API; authenticated by the topology token alone).

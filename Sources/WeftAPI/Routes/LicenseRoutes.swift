@@ -1,7 +1,8 @@
 import Hummingbird
+import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
-import WeftApp
 
 /// Licensing, which in Weft only defines the topology: `PUT/GET /api/license`,
 /// `PUT /api/license/parameters` (then the controller restarts, as VNS3 reboots).

@@ -1,6 +1,7 @@
 import Crypto
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore

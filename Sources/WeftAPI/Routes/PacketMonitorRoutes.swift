@@ -5,6 +5,7 @@ import Hummingbird
 import Synchronization
 import WeftApp
 import WeftCapture
+import WeftHTTP
 import WeftModel
 
 /// Packet monitors (CONTRACT §3.11, `type: pcap`, `destination: file`) and Weft's live

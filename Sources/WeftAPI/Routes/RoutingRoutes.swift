@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -21,65 +22,23 @@ struct RoutingRoutes {
 
     @Sendable func list(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         if let table = request.query("table"), table != "main" { return Reply.ok(.object(JSONObject())) }
-        return Reply.ok(await Self.table(controller))
+        return Reply.ok(await RouteView.table(controller))
     }
 
     @Sendable func create(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/routes", known: Controller.routeFields)
         try controller.createRoute(body, actor: context.principal)
-        return Reply.ok(await Self.table(controller))
+        return Reply.ok(await RouteView.table(controller))
     }
 
     @Sendable func delete(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         try controller.deleteRoute(id: context.parameters.get("route_id"), actor: context.principal)
-        return Reply.ok(await Self.table(controller))
+        return Reply.ok(await RouteView.table(controller))
     }
 
     func setEnabled(_ enabled: Bool, _ request: Request, _ context: WeftRequestContext) async throws -> Response {
         _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/routes/{route_id}/\(enabled ? "enable" : "disable")", known: [])
         let route = try controller.setRouteEnabled(id: context.parameters.get("route_id"), enabled, actor: context.principal)
-        return Reply.ok(Self.present(route))
-    }
-
-    static func present(_ route: StaticRoute) -> JSONValue {
-        var object: JSONObject = [
-            "id": .int(route.id),
-            "cidr": .string(route.cidr),
-            "netmask": .string(route.network?.netmask.description ?? ""),
-            "interface": .string(route.interface),
-            "gateway": .string(route.gateway),
-            "enabled": .bool(route.enabled),
-            "description": .string(route.description),
-            "advertise": route.advertiseText.map(JSONValue.string) ?? .bool(route.advertise),
-            "metric": .int(route.metric),
-            "table": .string(route.table),
-            "editable": true,
-        ]
-        if let tunnel = route.tunnel { object["tunnel"] = .int(tunnel) }
-        return .object(object)
-    }
-
-    static func table(_ controller: Controller) async -> JSONValue {
-        var object = JSONObject()
-        for route in controller.snapshot.routes.routes { object[String(route.id)] = present(route) }
-        if let bird = controller.bird, bird.isRunning, let learned = try? await bird.control.bgpRoutes() {
-            for (index, route) in learned.enumerated() {
-                let network = IPv4Network(route.prefix)
-                object["learned_\(index + 1)"] = [
-                    "cidr": .string(route.prefix),
-                    "netmask": .string(network?.netmask.description ?? ""),
-                    "interface": .string(route.device ?? "_notset"),
-                    "gateway": .string(route.gateway ?? "_notset"),
-                    "enabled": true,
-                    "description": .string("Learned by eBGP (\(route.protocolName))"),
-                    "advertise": false,
-                    "metric": 0,
-                    "table": "main",
-                    "learned": true,
-                    "editable": false,
-                ]
-            }
-        }
-        return .object(object)
+        return Reply.ok(RouteView.present(route))
     }
 }

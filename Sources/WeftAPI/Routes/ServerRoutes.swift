@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 
 /// `PUT /api/server {reboot}`: restarts the daemon (VNS3 reboots the appliance).
 struct ServerRoutes {

@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 
@@ -10,25 +11,8 @@ import WeftStore
 struct SnapshotRoutes {
     let controller: Controller
 
-    func info(_ name: String) -> JSONValue? { controller.snapshotInfo(name).map(Self.present) }
-
-    static func present(_ info: Controller.SnapshotInfo) -> JSONValue {
-        [
-            "sha1_checksum": .string(info.sha1),
-            "created_at": .string(Timestamps.iso8601(info.createdAt)), "created_at_i": .int(info.createdAt),
-            "size": .int(info.size), "status": "ready",
-        ]
-    }
-
-    func list() -> JSONValue {
-        var snapshots = JSONObject()
-        var latest: (String, Int)?
-        for (name, info) in controller.snapshots() {
-            snapshots[name] = Self.present(info)
-            if info.createdAt >= latest?.1 ?? Int.min { latest = (name, info.createdAt) }
-        }
-        return ["latest_snapshot": .string(latest?.0 ?? ""), "snapshots": .object(snapshots)]
-    }
+    func info(_ name: String) -> JSONValue? { controller.snapshotInfo(name).map(SnapshotView.present) }
+    func list() -> JSONValue { SnapshotView.list(controller) }
 
     func register(_ api: APIGroup) {
         api.get("snapshots") { _, _ in Reply.ok(list()) }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore

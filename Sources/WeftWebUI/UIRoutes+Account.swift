@@ -1,5 +1,7 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
+import WeftModel
 import WeftStore
 
 /// `/ui/account`: change the web UI (admin) password and the API password, through the
@@ -48,7 +50,7 @@ extension UIRoutes {
 
     func newPassword(_ form: UIForm, field: String) throws -> String {
         let password = form["new"] ?? ""
-        guard password == (form["confirm"] ?? "") else { throw APIError.argument("The new \(field) password and its confirmation differ; nothing was changed.") }
+        guard password == (form["confirm"] ?? "") else { throw ValidationError(.argument, "The new \(field) password and its confirmation differ; nothing was changed.") }
         return try Controller.checkPassword(password, field: "new \(field) password")
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 
@@ -55,7 +56,7 @@ extension UIRoutes {
     func routesPage(_ call: UICall, flash: UIPage.Flash?, status: HTTPResponse.Status = .ok, form: UIForm? = nil) async -> Response {
         let e = UIPage.escape
         let session = call.session
-        let table = await RoutingRoutes.table(controller)
+        let table = await RouteView.table(controller)
         var html = """
         <h1>Routes</h1>
         <section class="card" aria-labelledby="routes-title"><h2 id="routes-title">Routing table</h2>

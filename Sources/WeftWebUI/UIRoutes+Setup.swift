@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
+import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
-import WeftApp
 
 /// `/ui/setup`: the first start in the browser, in the order the controller needs it —
 /// 1. the topology (VNS3's default, or the operator's subnet; the controller restarts),
@@ -48,9 +49,9 @@ extension UIRoutes {
             do {
                 let fetch = call.form["mode"] == "fetch"
                 let source = fetch ? (call.form["source"]?.trimmed ?? "") : nil
-                if fetch, source?.isEmpty != false { throw APIError.argument("Field \"source\": the address of the controller to fetch from is required") }
+                if fetch, source?.isEmpty != false { throw ValidationError(.argument, "Field \"source\": the address of the controller to fetch from is required") }
                 let token = call.form["token"] ?? ""
-                if !fetch, token != call.form["token_again"] { throw APIError.argument("Field \"token\": the two tokens differ") }
+                if !fetch, token != call.form["token_again"] { throw ValidationError(.argument, "Field \"token\": the two tokens differ") }
                 _ = try controller.startKeyset(token: token, source: source, topologyName: nil, actor: call.context.principal)
                 return UIPage.redirect("/ui/setup")
             } catch {
@@ -60,7 +61,7 @@ extension UIRoutes {
         }
         action(router, "ui/setup/identity") { call in
             do {
-                guard let id = Int(call.form["peer_id"] ?? "") else { throw APIError.argument("Field \"id\": choose this controller's peer id") }
+                guard let id = Int(call.form["peer_id"] ?? "") else { throw ValidationError(.argument, "Field \"id\": choose this controller's peer id") }
                 // Validate both before changing either.
                 let publicIP = try SettingsCheck.publicIP(call.form["public_ip"] ?? "")
                 guard let topology = controller.snapshot.topology, (1...topology.managers.count).contains(id) else {

@@ -1,5 +1,6 @@
 import Foundation
 import WeftApp
+import WeftHTTP
 
 /// Traffic charts as inline SVG: one per interface, received and sent rates as two lines.
 /// Only presentation attributes and classes (the UI's CSP forbids inline styles).

@@ -1,7 +1,6 @@
 import HTTPTypes
 import Hummingbird
 import Synchronization
-import WeftApp
 
 /// Who may call a route. Every route is protected unless it is registered as `.public`;
 /// what is not in the table at all (an unknown path) is protected too.
@@ -30,7 +29,7 @@ public final class RouteTable: Sendable {
 
     public var all: [Entry] { entries.withLock { $0 } }
 
-    func add(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess) {
+    public func add(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess) {
         let normalised = "/" + path.split(separator: "/").joined(separator: "/")
         entries.withLock { $0.append(Entry(method: method.rawValue, path: normalised, access: access)) }
         if access == .public {
@@ -40,7 +39,7 @@ public final class RouteTable: Sendable {
 
     /// The access a request needs, decided on the path the router matches: its non-empty
     /// segments, case-sensitive, `:name` matching any one segment.
-    func access(method: HTTPRequest.Method, path: String) -> RouteAccess {
+    public func access(method: HTTPRequest.Method, path: String) -> RouteAccess {
         let segments = path.split(separator: "/")
         let isPublic = publicPatterns.withLock { patterns in
             patterns.contains { pattern in pattern.method == method.rawValue && Self.matches(pattern.segments, segments) }
@@ -49,7 +48,7 @@ public final class RouteTable: Sendable {
         return segments.first == "ui" ? .uiSession : .apiCredentials
     }
 
-    static func matches(_ pattern: [Substring], _ segments: [Substring]) -> Bool {
+    public static func matches(_ pattern: [Substring], _ segments: [Substring]) -> Bool {
         guard pattern.count == segments.count else { return false }
         return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
     }
@@ -57,27 +56,9 @@ public final class RouteTable: Sendable {
 
 extension Router<WeftRequestContext> {
     /// Registers a route and records it, with its access, in the table.
-    func on(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess, table: RouteTable,
+    public func on(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess, table: RouteTable,
             use handler: @escaping @Sendable (Request, WeftRequestContext) async throws -> Response) {
         table.add(method, path, access: access)
         on(RouterPath(path), method: method, use: handler)
     }
-}
-
-/// A router group under `/api` that records what it registers (all `.apiCredentials`).
-struct APIGroup {
-    typealias Handler = @Sendable (Request, WeftRequestContext) async throws -> Response
-    let group: RouterGroup<WeftRequestContext>
-    let table: RouteTable
-    var prefix = "/api/"
-
-    private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
-        table.add(method, prefix + path, access: .apiCredentials)
-        group.on(RouterPath(path), method: method, use: handler)
-    }
-
-    func get(_ path: String, use handler: @escaping Handler) { on(.get, path, handler) }
-    func put(_ path: String, use handler: @escaping Handler) { on(.put, path, handler) }
-    func post(_ path: String, use handler: @escaping Handler) { on(.post, path, handler) }
-    func delete(_ path: String, use handler: @escaping Handler) { on(.delete, path, handler) }
 }

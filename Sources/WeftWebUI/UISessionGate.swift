@@ -1,12 +1,13 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 
 extension UIRoutes {
     /// The auth middleware's check for `/ui` routes that are not public: a live session, or
     /// the refusal the UI gives — a redirect to the login page (`?expired=1` when a session
     /// cookie was presented but has ended), or JSON 401 for the page's scripts (requests that
     /// carry `X-CSRF-Token`). Unknown `/ui` paths are refused the same way, before the 404.
-    static func sessionGate(_ state: UIState) -> @Sendable (Request) -> Response? {
+    package static func sessionGate(_ state: UIState) -> @Sendable (Request) -> Response? {
         { request in
             let lookup = state.sessions.lookup(request.cookies[UISessions.cookieName]?.value)
             if case .valid = lookup { return nil }

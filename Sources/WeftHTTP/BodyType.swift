@@ -1,11 +1,11 @@
 import Foundation
 import HTTPTypes
-import WeftApp
+import WeftModel
 
 /// What a route's body reader takes, by `Content-Type`. A body of another type is refused
 /// with 415 before it is parsed; a request without a body is never refused for its header
 /// (the SDK announces `application/json` on body-less GETs and DELETEs, CONTRACT §1.4).
-enum BodyType: Sendable {
+public enum BodyType: Sendable {
     /// `application/json` (any parameters, e.g. `; charset=utf-8`).
     case json
     /// Raw text uploads as the SDK sends them: the licence and its upgrade (`text/plain`).
@@ -15,7 +15,7 @@ enum BodyType: Sendable {
     /// The web UI's form posts.
     case form
 
-    var mediaTypes: [String] {
+    public var mediaTypes: [String] {
         switch self {
         case .json: ["application/json"]
         case .text: ["text/plain", "application/octet-stream"]
@@ -24,15 +24,15 @@ enum BodyType: Sendable {
         }
     }
 
-    func accepts(_ contentType: String?) -> Bool {
+    public func accepts(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let media = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
         return mediaTypes.contains(media)
     }
 
-    func refusal(_ contentType: String?, endpoint: String) -> APIError {
+    public func refusal(_ contentType: String?, endpoint: String) -> ValidationError {
         let sent = contentType.map { "Content-Type \"\($0.prefix(100))\"" } ?? "no Content-Type"
-        return APIError(.unsupportedMediaType, "UnsupportedMediaType",
-                        "\(endpoint) takes \(mediaTypes.joined(separator: " or ")); the request sent \(sent). Nothing was changed.")
+        return ValidationError(.unsupportedMediaType,
+                               "\(endpoint) takes \(mediaTypes.joined(separator: " or ")); the request sent \(sent). Nothing was changed.")
     }
 }

@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import NIOCore
-import WeftApp
 
 /// Per-request context: who is calling (set by the auth middleware) and from where.
 public struct WeftRequestContext: RequestContext {
@@ -15,5 +14,14 @@ public struct WeftRequestContext: RequestContext {
     }
 
     /// Request bodies are capped: JSON and licence text alike.
-    public var maxUploadSize: Int { RequestFields.largeBodySize }
+    public var maxUploadSize: Int { Self.largeBodySize }
+    /// Bulk endpoints (a whole firewall) take up to 8 MiB.
+    public static let largeBodySize = 8 << 20
+}
+
+extension Request {
+    /// A query parameter, percent-decoded.
+    public func query(_ name: String) -> String? {
+        uri.queryParameters[Substring(name)].map(String.init)
+    }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// HTML building blocks for the web UI: escaping, the page frame, and responses that
@@ -153,6 +154,15 @@ enum UIPage {
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[.cacheControl] = cache ? "private, max-age=300" : "no-store"
+    }
+
+    /// A download with an exact content type and an attachment file name, with the UI's headers.
+    static func file(_ bytes: [UInt8], contentType: String, filename: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.contentDisposition] = "attachment; filename=\(filename)"
+        securityHeaders(&headers)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {

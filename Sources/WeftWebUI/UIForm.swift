@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import WeftApp
+import WeftHTTP
 import WeftModel
 
 /// An `application/x-www-form-urlencoded` body (what the UI's forms post).
@@ -67,7 +68,7 @@ extension UIForm {
     /// field counts as absent unless it is `required` (then the API's message about it shows);
     /// `integers` and `booleans` (checkboxes: "true"/"false") are sent as JSON numbers and booleans.
     func requestFields(_ names: [String], required: Set<String> = [], integers: Set<String> = [], booleans: Set<String> = [],
-                       endpoint: String) -> RequestFields {
+                       endpoint: String) -> InputFields {
         var object = JSONObject()
         for name in names {
             guard let value = fields[name] else {
@@ -83,6 +84,6 @@ extension UIForm {
                 object[name] = .string(value)
             }
         }
-        return RequestFields(object: object, endpoint: endpoint)
+        return InputFields(object: object, endpoint: endpoint)
     }
 }

@@ -1,16 +1,15 @@
 import Crypto
 import Foundation
-import WeftApp
 import WeftModel
 import WeftStore
 
 /// JSON shapes of the VNS3 API, built from desired state.
-enum Present {
-    static func address(_ address: IPv4Address) -> JSONValue {
+public enum Present {
+    public static func address(_ address: IPv4Address) -> JSONValue {
         ["ip_address": .string(address.description), "octets": .array(address.octets.map { .int($0) })]
     }
 
-    static func topology(_ topology: Topology) -> JSONValue {
+    public static func topology(_ topology: Topology) -> JSONValue {
         let managers: [JSONValue] = topology.managers.enumerated().map { index, address in
             ["manager_id": .int(index + 1), "overlay_ipaddress": Present.address(address), "asn": .optional(topology.asn(peerID: index + 1))]
         }
@@ -26,13 +25,13 @@ enum Present {
         ]
     }
 
-    static func topologyChecksum(_ topology: Topology?) -> String {
+    public static func topologyChecksum(_ topology: Topology?) -> String {
         guard let topology else { return "" }
         let text = "\(topology.subnet)|\(topology.managers.map(\.description).joined(separator: ","))|\(topology.asns.map(String.init).joined(separator: ","))|\(topology.clients.first?.description ?? "")-\(topology.clients.last?.description ?? "")#\(topology.clients.count)"
         return Hex.encode(Insecure.SHA1.hash(data: Array(text.utf8)))
     }
 
-    static func config(_ state: DesiredState, facts: HostFacts, options: ControllerOptions) -> JSONValue {
+    public static func config(_ state: DesiredState, facts: HostFacts, options: ControllerOptions) -> JSONValue {
         let peerID = state.peering.id ?? 1
         let privateIP = facts.privateIP?.description ?? ""
         return [
@@ -51,9 +50,9 @@ enum Present {
     }
 
     /// What Weft implements today, in place of licence "capabilities".
-    static let capabilities: JSONValue = ["keyset", "peering-id", "host-settings", "api-tokens"]
+    public static let capabilities: JSONValue = ["keyset", "peering-id", "host-settings", "api-tokens"]
 
-    static func peering(_ state: DesiredState) -> JSONValue {
+    public static func peering(_ state: DesiredState) -> JSONValue {
         var managers = JSONObject()
         for (index, address) in (state.topology?.managers ?? []).enumerated() {
             let id = index + 1
@@ -64,14 +63,14 @@ enum Present {
         return ["peered": .bool(state.peering.id != nil), "id": .optional(state.peering.id), "managers": .object(managers)]
     }
 
-    static func lifetime(_ seconds: Int) -> String {
+    public static func lifetime(_ seconds: Int) -> String {
         if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
         if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"
     }
 
-    static func token(_ token: APIToken, secret: String? = nil, now: Int = Store.now()) -> JSONValue {
+    public static func token(_ token: APIToken, secret: String? = nil, now: Int = Store.now()) -> JSONValue {
         [
             "id": .int(token.id),
             "token": .string(secret ?? "\(token.hint)…"),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 
@@ -11,7 +12,6 @@ import WeftStore
 /// differs from the running configuration; only "Restore and restart" imports it, with the
 /// same transaction as `PUT /api/snapshots/running_config`, then the controller restarts.
 extension UIRoutes {
-    var snapshotRoutes: SnapshotRoutes { SnapshotRoutes(controller: controller) }
 
     static let snapshotMessages: [String: @Sendable (String) -> String] = [
         "created": { "Snapshot \($0) created." },
@@ -34,7 +34,7 @@ extension UIRoutes {
         }
         page(router, "ui/snapshots/:snapshot_name/download") { call in
             let name = call.context.parameters.get("snapshot_name") ?? ""
-            var response = Reply.file(try controller.snapshotFile(name), contentType: "application/octet-stream", filename: Controller.snapshotDownloadName(name))
+            var response = UIPage.file(try controller.snapshotFile(name), contentType: "application/octet-stream", filename: Controller.snapshotDownloadName(name))
             UIPage.securityHeaders(&response.headers)
             return response
         }
@@ -95,7 +95,7 @@ extension UIRoutes {
         <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Size</th><th scope="col">SHA-1</th><th scope="col">Actions</th></tr></thead><tbody>
 
         """
-        let list = snapshotRoutes.list()
+        let list = SnapshotView.list(controller)
         let entries: [(key: String, value: JSONValue)]
         if case .object(let snapshots)? = list["snapshots"] { entries = snapshots.entries } else { entries = [] }
         if entries.isEmpty { html += "<tr><td colspan=\"5\" class=\"muted\">No snapshots yet.</td></tr>" }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 import WeftSystem
@@ -8,7 +9,6 @@ import WeftSystem
 /// `/ui/clientpacks`: the table, one pack's page (downloads, QR code, tags), and the
 /// lifecycle actions, which go through the same store and overlay calls as the API.
 extension UIRoutes {
-    var overlayRoutes: OverlayRoutes { OverlayRoutes(controller: controller, wireguard: controller.wireguard) }
 
     func registerClientpacks(_ router: Router<WeftRequestContext>) {
         page(router, "ui/clientpacks") { call in
@@ -28,13 +28,14 @@ extension UIRoutes {
         }
         page(router, "ui/clientpacks/:name/download") { call in
             let (address, _) = try packAddress(call)
-            var response = try overlayRoutes.download(name: address.description, format: call.request.query("format") ?? "wireguard")
+            let file = try controller.clientpackDownload(name: address.description, format: call.request.query("format") ?? "wireguard")
+            var response = UIPage.file(file.bytes, contentType: file.contentType, filename: file.filename)
             UIPage.securityHeaders(&response.headers)
             return response
         }
         page(router, "ui/clientpacks/:name/qr.svg") { call in
             let (address, _) = try packAddress(call)
-            let topology = try OverlayRoutes.topology(controller.snapshot)
+            let topology = try Controller.clientTopology(controller.snapshot)
             let config = try controller.wireGuardConfig(address: address, topology: topology)
             let code = try QRCode.encode(config)
             return UIPage.bytes(Array(code.svg(moduleSize: 4, title: "WireGuard configuration of \(ClientpackName.name(address))").utf8),
@@ -53,7 +54,7 @@ extension UIRoutes {
         }
         action(router, "ui/clientpacks/:name/disconnect") { call in
             let (address, _) = try packAddress(call)
-            let was = try await overlayRoutes.disconnect(address)
+            let was = try await controller.disconnectClient(address)
             return back(call, address, what: was ? "disconnected" : "was not connected")
         }
         action(router, "ui/clientpacks/:name/tags") { call in
@@ -69,8 +70,8 @@ extension UIRoutes {
     }
 
     func packAddress(_ call: UICall) throws -> (IPv4Address, Int) {
-        try OverlayRoutes.lookup(call.context.parameters.get("name") ?? "",
-                                 in: try OverlayRoutes.topology(controller.snapshot))
+        try Controller.clientpack(named: call.context.parameters.get("name") ?? "",
+                                 in: try Controller.clientTopology(controller.snapshot))
     }
 
     /// After an action: back to the pack's page or the table (the form says which).
@@ -87,7 +88,7 @@ extension UIRoutes {
         case nil, "": return nil
         case "true": return true
         case "false": return false
-        case let other?: throw APIError.argument("\"\(field)\" must be true or false, got \"\(other)\"")
+        case let other?: throw ValidationError(.argument, "\"\(field)\" must be true or false, got \"\(other)\"")
         }
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 
@@ -20,7 +21,7 @@ extension UIRoutes {
         action(router, "ui/peering/self") { call in
             let body = call.form.requestFields(["id"], required: ["id"], integers: ["id"], endpoint: "PUT /api/peering/self")
             do {
-                guard let id = try body.int("id", required: true) else { throw APIError.argument("Field \"id\" is required") }
+                guard let id = try body.int("id", required: true) else { throw ValidationError(.argument, "Field \"id\" is required") }
                 try controller.setPeerID(id, force: true, actor: call.context.principal)
                 return UIPage.redirect("/ui/peering?done=self&id=\(id)")
             } catch {
@@ -59,7 +60,7 @@ extension UIRoutes {
             html += "<p class=\"flash info\">Peering needs a licensed controller: the topology names the controllers of the mesh.</p>"
             return UIPage.html(UIPage.frame(title: "Peering", body: html, session: session, current: "/ui/peering", flash: flash), status: status)
         }
-        let peering = await PeeringRoutes.status(controller)
+        let peering = await PeeringView.status(controller)
         let own = snapshot.peering.id
         let options = (1...topology.managers.count).map { id in
             "<option value=\"\(id)\"\(own == id ? " selected" : "")>\(id): \(topology.managers[id - 1])</option>"

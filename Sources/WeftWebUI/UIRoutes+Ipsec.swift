@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore
 
 /// `/ui/ipsec`: endpoints and their tunnels with live state from charon, link history per
 /// tunnel, and forms that go through the API's own validation (`IpsecInput`) and write path
-/// (`IpsecRoutes.change`), so a refusal reads exactly as the API's.
+/// (`Controller`'s IPsec operations), so a refusal reads exactly as the API's.
 extension UIRoutes {
 
     static let ipsecMessages: [String: @Sendable (String) -> String] = [
@@ -28,7 +29,7 @@ extension UIRoutes {
         }
         page(router, "ui/ipsec/tunnels/:tunnel_id/history") { call in
             guard let id = Int(call.context.parameters.get("tunnel_id") ?? ""), let found = controller.snapshot.ipsec.tunnel(id) else {
-                throw APIError.notFound("No tunnel \(call.context.parameters.get("tunnel_id") ?? "")")
+                throw ValidationError(.notFound, "No tunnel \(call.context.parameters.get("tunnel_id") ?? "")")
             }
             return UIPage.html(UIPage.frame(title: "Tunnel \(id) history", body: historyPage(found.endpoint, found.tunnel),
                                             session: call.session, current: "/ui/ipsec"))
@@ -73,7 +74,7 @@ extension UIRoutes {
         }
         action(router, "ui/ipsec/endpoints/:endpoint_id/tunnels/:tunnel_id/state") { call in
             guard let flag = call.form["enabled"], flag == "true" || flag == "false" else {
-                throw APIError.argument("\"enabled\" must be true or false")
+                throw ValidationError(.argument, "\"enabled\" must be true or false")
             }
             let enabled = flag == "true"
             do {
@@ -144,7 +145,7 @@ extension UIRoutes {
                    endpointForm: UIForm? = nil, tunnelForm: (Int, UIForm)? = nil) -> Response {
         let config = controller.snapshot.ipsec
         let session = call.session
-        let system = IpsecRoutes.system(controller)
+        let system = IpsecView.system(controller)
         let this = system["this_endpoint"]
         var html = "<h1>IPsec</h1>\n"
         html += "<section class=\"card\" aria-labelledby=\"this-title\"><h2 id=\"this-title\">This controller</h2>" + facts_([

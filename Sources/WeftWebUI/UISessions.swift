@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Synchronization
 import WeftApp
+import WeftHTTP
 import WeftStore
 
 /// One signed-in browser: who, since when, last seen, and the CSRF token its forms carry.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import WeftApp
+import WeftHTTP
 import WeftModel
 import WeftStore
 
@@ -39,24 +40,21 @@ struct UICall: Sendable {
 /// The web UI under `/ui`: server-rendered pages, cookie sessions with a CSRF token on
 /// every form, and a little script from `/ui/static/app.js`. `/api` never accepts the
 /// session cookie (the auth middleware only reads Basic and token headers).
-struct UIRoutes: Sendable {
+package struct UIRoutes: Sendable {
     let controller: Controller
-    /// The API's firewall routes, so UI writes share their serial gate and write path.
-    let firewall: FirewallRoutes
     let state: UIState
     /// Where every UI route is recorded with its access (`.uiSession` unless declared public).
     let table: RouteTable
 
-    init(controller: Controller, firewall: FirewallRoutes? = nil, state: UIState, table: RouteTable = RouteTable()) {
+    package init(controller: Controller, state: UIState, table: RouteTable = RouteTable()) {
         self.controller = controller
         self.table = table
-        self.firewall = firewall ?? FirewallRoutes(controller: controller)
         self.state = state
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
-    func register(_ router: Router<WeftRequestContext>) {
+    package func register(_ router: Router<WeftRequestContext>) {
         // Public: the redirect to the UI, the login page and its assets, and the restart poll.
         router.on(.get, "/", access: .public, table: table) { _, _ in UIPage.redirect("/ui/") }
         router.on(.get, "ui/static/app.css", access: .public, table: table) { _, _ in
@@ -143,10 +141,8 @@ struct UIRoutes: Sendable {
         context.principal = "ui:\(session.user)"
         do {
             return try await handler(UICall(request: request, context: context, session: session, cookie: cookie ?? "", form: form))
-        } catch let error as APIError {
-            return UIPage.errorPage(error.status, title: error.status.reasonPhrase, message: "\(error.message) — nothing was changed.", session: session)
         } catch let error as ValidationError {
-            let refusal = APIError.from(error)
+            let refusal = Self.refusal(error)!
             return UIPage.errorPage(refusal.status, title: refusal.status.reasonPhrase, message: "\(refusal.message) — nothing was changed.", session: session)
         } catch {
             controller.logger.error("ui request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
@@ -181,8 +177,9 @@ struct UIRoutes: Sendable {
             context.principal = "ui:\(session.user)"
             do {
                 return try await handler(UICall(request: request, context: context, session: session, cookie: cookie ?? "", form: UIForm()), bytes)
-            } catch let error as APIError {
-                return Self.json(["ok": false, "message": "\(error.message) — nothing was changed."], status: error.status)
+            } catch {
+                guard let refusal = Self.refusal(error) else { throw error }
+                return Self.json(["ok": false, "message": "\(refusal.message) — nothing was changed."], status: refusal.status)
             }
         }
     }
@@ -197,12 +194,17 @@ struct UIRoutes: Sendable {
         return .ok(message(id))
     }
 
-    /// The API's refusal for an error: an `APIError`, or a model `ValidationError` mapped as
-    /// the API's error middleware maps it; nil for anything else (a real failure).
-    static func refusal(_ error: any Error) -> APIError? {
-        if let error = error as? APIError { return error }
-        if let error = error as? ValidationError { return .from(error) }
-        return nil
+    /// Why an operation refused: its status and message, as the API answers them.
+    struct Refusal {
+        let status: HTTPResponse.Status
+        let message: String
+    }
+
+    /// The refusal in a domain `ValidationError`, with the API's status; nil for anything
+    /// else (a real failure).
+    static func refusal(_ error: any Error) -> Refusal? {
+        guard let error = error as? ValidationError else { return nil }
+        return Refusal(status: error.httpStatus, message: error.fullMessage)
     }
 
     func csrfRefused(_ session: UISession?) -> Response {

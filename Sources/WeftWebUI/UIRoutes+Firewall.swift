@@ -3,13 +3,14 @@ import Foundation
 import Hummingbird
 import WeftApp
 import WeftFirewall
+import WeftHTTP
 import WeftModel
 import WeftReconciler
 import WeftStore
 
 /// `/ui/firewall`: the rule list as text, checked as the user types with the API's parser,
 /// a plan (rules added and removed) before "Save and activate", which goes through the
-/// firewall's one write path (`FirewallRoutes.change`), and per-rule kernel counters.
+/// firewall's one write path (`Controller.changeFirewall`), and per-rule kernel counters.
 extension UIRoutes {
     /// One textarea checked: its rules with their line numbers, and the first refusal.
     struct RuleDraft: Sendable {
@@ -52,7 +53,7 @@ extension UIRoutes {
         }
         action(router, "ui/firewall/save") { call in
             guard let encoded = call.form["rules_b64"], let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8) else {
-                throw APIError.argument("The plan form is incomplete; review the rules again")
+                throw ValidationError(.argument, "The plan form is incomplete; review the rules again")
             }
             let basedOn = call.form["based_on"] ?? ""
             let draft = check(text)
@@ -63,16 +64,17 @@ extension UIRoutes {
             let rules = draft.rules
             let detail = Self.auditDetail(diff(from: controller.snapshot.firewall.entries.map(\.rule), to: rules), count: rules.count)
             do {
-                try await firewall.change(call.context, "firewall.overwrite", detail: detail) { policy in
+                try await controller.changeFirewall(actor: call.context.principal, "firewall.overwrite", detail: detail) { policy in
                     guard Self.fingerprint(policy) == basedOn else {
-                        throw APIError(.conflict, "Conflict", "The firewall changed since this plan was made; review it again")
+                        throw ValidationError(.unavailable, name: "Conflict", "The firewall changed since this plan was made; review it again")
                     }
                     policy.replaceAll(Self.keeping(policy.entries, rules))
                 }
-            } catch let error as APIError {
+            } catch {
+                guard let refusal = Self.refusal(error) else { throw error }
                 return UIPage.html(UIPage.frame(title: "Firewall", body: try await firewallPage(session: call.session, text: text),
                                                 session: call.session, current: "/ui/firewall",
-                                                flash: .error("\(error.message) — nothing was changed.")), status: error.status)
+                                                flash: .error("\(refusal.message) — nothing was changed.")), status: refusal.status)
             }
             return UIPage.redirect("/ui/firewall?saved=\(rules.count)")
         }

@@ -1,5 +1,6 @@
 import Synchronization
 import WeftApp
+import WeftHTTP
 import WeftStore
 
 /// Snapshot files uploaded through the web UI that wait for the user to confirm the
