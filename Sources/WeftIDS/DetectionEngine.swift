@@ -1,0 +1,193 @@
+/// Runs rules over packets: flows, TCP reassembly, HTTP parsing, then detection per packet.
+/// Alerts go to `onAlert` in the order they are raised.
+public final class DetectionEngine {
+    public let rules: [Rule]
+    public let options: EngineOptions
+    public var onAlert: (Alert) -> Void
+    var flows = FlowTable()
+    var thresholds = ThresholdTracker()
+    var lastSweep: UInt32 = 0
+    public private(set) var packetCount = 0
+    public internal(set) var droppedCount = 0
+
+    public init(rules: [Rule], options: EngineOptions = EngineOptions(), onAlert: @escaping (Alert) -> Void) {
+        self.rules = DetectionEngine.order(rules)
+        self.options = options
+        self.onAlert = onAlert
+        flows.maxFlows = options.maxFlows
+    }
+
+    /// Suricata's default rule order: pass, drop, alert; flowbits setters before checkers; then priority; then file order.
+    static func order(_ rules: [Rule]) -> [Rule] {
+        func actionRank(_ a: Rule.Action) -> Int { a == .pass ? 0 : a == .drop ? 1 : 2 }
+        func bitsRank(_ r: Rule) -> Int {
+            let sets = r.flowbits.contains { [.set, .unset, .toggle].contains($0.op) }
+            let reads = r.flowbits.contains { $0.op == .isset || $0.op == .isnotset }
+            if sets && !reads { return 0 }
+            if sets && reads { return 1 }
+            if reads { return 2 }
+            return 3
+        }
+        return rules.enumerated().sorted { x, y in
+            let a = (actionRank(x.element.action), bitsRank(x.element), x.element.effectivePriority, x.offset)
+            let b = (actionRank(y.element.action), bitsRank(y.element), y.element.effectivePriority, y.offset)
+            return a < b
+        }.map(\.element)
+    }
+
+    // MARK: packets
+
+    public func process(_ packet: Packet) {
+        packetCount += 1
+        var p = packet
+        if p.seconds > lastSweep &+ 10 {
+            lastSweep = p.seconds
+            for f in flows.expire(now: p.seconds) { flush(f) }
+        }
+        let (flow, _, evicted) = flows.lookup(p)
+        if let evicted { flush(evicted) }
+        flow.lastSeen = p.seconds
+        var dir = flow.direction(of: p)
+        var added = false
+        if p.proto == IPProto.tcp && p.l4Valid { trackTCP(flow, &p, &dir, &added) }
+        flow.seen[dir.rawValue] = true
+
+        if flow.dropped && options.simulateIPS { droppedCount += 1; return }
+        if flow.passed { return }
+
+        var window: [UInt8]?
+        var minEnd = 0
+        let closing = p.tcpFlags & (TCPFlag.fin | TCPFlag.rst) != 0
+        if flow.tcp != nil {
+            let si = dir.rawValue
+            let s = flow.tcp!.streams[si]
+            let limit = options.inline || closing ? s.data.count : min(s.acked, s.data.count)
+            if limit > s.rawProgress {
+                let start = max(0, s.rawProgress - options.streamOverlap)
+                window = Array(s.data[start..<limit])
+                minEnd = s.rawProgress - start
+                flow.tcp!.streams[si].rawProgress = limit
+            }
+            runAppLayer(flow, dir: dir, closing: closing)
+        }
+        inspect(flow, p, dir, window: window, minEnd: minEnd, addedToStream: added, pseudo: false)
+    }
+
+    /// Ends the input: every flow still open is timed out, its data inspected and flushed.
+    public func finish() {
+        for f in flows.removeAll() { flush(f) }
+    }
+
+    func flush(_ flow: Flow) {
+        if flow.passed || (flow.dropped && options.simulateIPS) { return }
+        guard flow.tcp != nil else { return }
+        for dir in [FlowDirection.toServer, .toClient] {
+            let si = dir.rawValue
+            let s = flow.tcp!.streams[si]
+            var window: [UInt8]?
+            var minEnd = 0
+            if s.data.count > s.rawProgress {
+                let start = max(0, s.rawProgress - options.streamOverlap)
+                window = Array(s.data[start...])
+                minEnd = s.rawProgress - start
+                flow.tcp!.streams[si].rawProgress = s.data.count
+            }
+            runAppLayer(flow, dir: dir, closing: true)
+            if dir == .toClient { flow.http.finish() }
+            if window == nil && !flow.isHTTP { continue }
+            var p = Packet()
+            p.proto = flow.proto
+            p.ipVersion = flow.ipVersion
+            p.src = dir == .toServer ? flow.client : flow.server
+            p.dst = dir == .toServer ? flow.server : flow.client
+            p.srcPort = dir == .toServer ? flow.clientPort : flow.serverPort
+            p.dstPort = dir == .toServer ? flow.serverPort : flow.clientPort
+            p.seconds = flow.lastSeen
+            p.vlan = flow.key.vlan == 0 ? nil : flow.key.vlan
+            p.l4Valid = true
+            inspect(flow, p, dir, window: window, minEnd: minEnd, addedToStream: true, pseudo: true)
+        }
+    }
+
+    // MARK: TCP
+
+    func trackTCP(_ flow: Flow, _ p: inout Packet, _ dir: inout FlowDirection, _ added: inout Bool) {
+        let f = p.tcpFlags
+        let syn = f & TCPFlag.syn != 0, ack = f & TCPFlag.ack != 0, rst = f & TCPFlag.rst != 0
+        if flow.tcp == nil {
+            if syn && !ack {
+                if dir == .toClient { flow.swapDirection(); dir = .toServer }
+                var s = TCPSession(state: .synSent)
+                s.streams[0].setBase(p.seq &+ 1)
+                flow.tcp = s
+            } else if options.midstream && !rst {
+                var s: TCPSession
+                if syn && ack {
+                    if dir == .toServer { flow.swapDirection(); dir = .toClient }
+                    s = TCPSession(state: .synReceived)
+                    s.streams[1].setBase(p.seq &+ 1)
+                    s.streams[0].setBase(p.ack)
+                } else {
+                    s = TCPSession(state: .established)
+                    s.streams[dir.rawValue].setBase(p.seq)
+                    if ack { s.streams[1 - dir.rawValue].setBase(p.ack) }
+                }
+                s.midstream = true
+                flow.tcp = s
+            } else {
+                return
+            }
+            for i in 0..<2 { flow.tcp!.streams[i].depth = options.streamDepth }
+        }
+        var s = flow.tcp!
+        let si = dir.rawValue
+        switch s.state {
+        case .synSent:
+            if dir == .toClient && syn && ack { s.streams[1].setBase(p.seq &+ 1); s.state = .synReceived }
+        case .synReceived:
+            if dir == .toServer && ack && !syn { s.state = .established }
+        case .established, .closed:
+            break
+        }
+        if !s.streams[si].hasBase && !syn { s.streams[si].setBase(p.seq) }
+        if !p.payload.isEmpty {
+            let seq = syn ? p.seq &+ 1 : p.seq
+            added = s.streams[si].add(seq: seq, payload: p.payload)
+        }
+        if ack {
+            if !s.streams[1 - si].hasBase { s.streams[1 - si].setBase(p.ack) }
+            s.streams[1 - si].ack(p.ack)
+        }
+        if f & TCPFlag.fin != 0 { s.streams[si].finSeen = true }
+        if rst || (s.streams[0].finSeen && s.streams[1].finSeen) { if s.isEstablished { s.state = .closed } }
+        flow.tcp = s
+    }
+
+    // MARK: application layer
+
+    func runAppLayer(_ flow: Flow, dir: FlowDirection, closing: Bool) {
+        guard var s = flow.tcp else { return }
+        for si in 0..<2 {
+            let stream = s.streams[si]
+            let limit: Int
+            if options.inline || closing { limit = stream.data.count }
+            else if si != dir.rawValue { limit = min(stream.acked, stream.data.count) }
+            else { continue }
+            guard limit > stream.appProgress else { continue }
+            if !flow.appDetectionDone {
+                // Progress stays at 0 until the protocol is known, so the parser then sees everything.
+                let start = Array(stream.data.prefix(min(limit, 16)))
+                if HTTPState.looksLikeHTTP(start, response: si == 1) {
+                    guard start.count >= 4 || si == 1 else { continue }
+                    flow.isHTTP = true
+                }
+                flow.appDetectionDone = true
+            }
+            guard flow.isHTTP else { s.streams[si].appProgress = limit; continue }
+            let chunk = stream.data[stream.appProgress..<limit]
+            s.streams[si].appProgress = limit
+            if si == 0 { flow.http.feedRequest(chunk) } else { flow.http.feedResponse(chunk) }
+        }
+        flow.tcp = s
+    }
+}
