@@ -63,12 +63,15 @@ public final class DetectionEngine {
             let s = flow.tcp!.streams[si]
             let limit = options.inline || closing ? s.data.count : min(s.acked, s.data.count)
             if limit > s.rawProgress {
-                let start = max(0, s.rawProgress - options.streamOverlap)
+                // IDS mode inspects each newly acknowledged chunk on its own (as Suricata does);
+                // inline mode inspects a window ending at this packet that reaches back into older data.
+                let start = options.inline ? max(0, s.rawProgress - options.streamOverlap) : s.rawProgress
                 window = Array(s.data[start..<limit])
                 minEnd = s.rawProgress - start
                 flow.tcp!.streams[si].rawProgress = limit
             }
             runAppLayer(flow, dir: dir, closing: closing)
+            dir = flow.direction(of: p)
         }
         inspect(flow, p, dir, window: window, minEnd: minEnd, addedToStream: added, pseudo: false)
     }
@@ -87,7 +90,7 @@ public final class DetectionEngine {
             var window: [UInt8]?
             var minEnd = 0
             if s.data.count > s.rawProgress {
-                let start = max(0, s.rawProgress - options.streamOverlap)
+                let start = options.inline ? max(0, s.rawProgress - options.streamOverlap) : s.rawProgress
                 window = Array(s.data[start...])
                 minEnd = s.rawProgress - start
                 flow.tcp!.streams[si].rawProgress = s.data.count
@@ -150,9 +153,10 @@ public final class DetectionEngine {
             break
         }
         if !s.streams[si].hasBase && !syn { s.streams[si].setBase(p.seq) }
-        if !p.payload.isEmpty {
-            let seq = syn ? p.seq &+ 1 : p.seq
-            added = s.streams[si].add(seq: seq, payload: p.payload)
+        // Data on a SYN is not taken into the stream (no TCP Fast Open), nor data before the
+        // server has answered the handshake; such packets are inspected on their own.
+        if !p.payload.isEmpty && !syn && s.state != .synSent {
+            added = s.streams[si].add(seq: p.seq, payload: p.payload)
         }
         if ack {
             if !s.streams[1 - si].hasBase { s.streams[1 - si].setBase(p.ack) }
@@ -167,6 +171,14 @@ public final class DetectionEngine {
 
     func runAppLayer(_ flow: Flow, dir: FlowDirection, closing: Bool) {
         guard var s = flow.tcp else { return }
+        // Picked up midstream with the server speaking first: the flow was set up the wrong way round.
+        if !flow.appDetectionDone, s.midstream, !s.streams[0].data.isEmpty,
+           HTTPState.looksLikeHTTP(Array(s.streams[0].data.prefix(16)), response: true) {
+            flow.swapDirection()
+            s.streams.swapAt(0, 1)
+            flow.seen.swapAt(0, 1)
+            flow.ipOnlyInspected.swapAt(0, 1)
+        }
         for si in 0..<2 {
             let stream = s.streams[si]
             let limit: Int

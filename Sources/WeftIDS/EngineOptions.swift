@@ -8,7 +8,7 @@ public struct EngineOptions: Sendable {
     public var simulateIPS = false
     /// Reassembly depth per stream direction (Suricata's default 1 MiB).
     public var streamDepth = TCPStream.defaultDepth
-    /// Bytes of already inspected stream data kept in front of new data, so matches can span segments.
+    /// In inline mode, bytes of already inspected stream data kept in front of new data, so matches can span segments.
     public var streamOverlap = 2048
     public var maxFlows = 65_536
 

@@ -45,6 +45,22 @@ public struct HTTPState: Sendable {
 
     /// At the end of the flow: whatever body was seen is final.
     public mutating func finish() {
+        // A header block cut short by the close still counts, as in libhtp.
+        for response in [false, true] {
+            let phase = response ? responsePhase : requestPhase
+            guard case .headers = phase else { continue }
+            let idx = response ? responseIndex : transactions.count - 1
+            guard idx >= 0, idx < transactions.count else { continue }
+            let rest = response ? responseBuffer : requestBuffer
+            var line = rest[...]
+            while let l = line.last, l == 10 || l == 13 { line = line.dropLast() }
+            if let colon = line.firstIndex(of: 58) {
+                let name = Array(line[..<colon])
+                let value = Array(line[(colon + 1)...].drop { $0 == 32 || $0 == 9 })
+                if response { transactions[idx].responseHeaders.append((name, value)) } else { transactions[idx].requestHeaders.append((name, value)) }
+            }
+            if response { transactions[idx].responseHeadersDone = true; responseBuffer = [] } else { transactions[idx].requestHeadersDone = true; requestBuffer = [] }
+        }
         for i in transactions.indices {
             if transactions[i].requestHeadersDone { transactions[i].requestDone = true }
             if transactions[i].responseHeadersDone { transactions[i].responseDone = true }

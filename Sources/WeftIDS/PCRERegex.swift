@@ -36,20 +36,21 @@ public final class PCRERegex: @unchecked Sendable {
 
     deinit { pcre2_code_free_8(code) }
 
-    /// The first match at or after `start`: (start, end) of the whole match.
-    public func firstMatch(in subject: [UInt8], from start: Int) -> (Int, Int)? {
-        guard start <= subject.count else { return nil }
+    /// The first match at or after `start`, in the subject `subject[subjectStart...]` (so `^`
+    /// anchors at `subjectStart`, as Suricata does for relative pcre): (start, end) in `subject`.
+    public func firstMatch(in subject: [UInt8], from start: Int, subjectStart: Int = 0) -> (Int, Int)? {
+        guard subjectStart <= subject.count, start >= subjectStart, start <= subject.count else { return nil }
         guard let md = pcre2_match_data_create_from_pattern_8(code, nil) else { return nil }
         defer { pcre2_match_data_free_8(md) }
         let rc = subject.withUnsafeBufferPointer { buf -> Int32 in
-            // An empty array may have no base address; PCRE2 needs a valid pointer.
-            if buf.count == 0 {
-                var empty: UInt8 = 0
+            // An empty subject still needs a valid pointer.
+            var empty: UInt8 = 0
+            guard let base = buf.baseAddress, buf.count > subjectStart else {
                 return pcre2_match_8(code, &empty, 0, 0, 0, md, nil)
             }
-            return pcre2_match_8(code, buf.baseAddress, buf.count, start, 0, md, nil)
+            return pcre2_match_8(code, base + subjectStart, buf.count - subjectStart, start - subjectStart, 0, md, nil)
         }
         guard rc > 0, let ov = pcre2_get_ovector_pointer_8(md) else { return nil }
-        return (Int(ov[0]), Int(ov[1]))
+        return (Int(ov[0]) + subjectStart, Int(ov[1]) + subjectStart)
     }
 }

@@ -33,12 +33,12 @@ public enum PayloadMatcher {
         case .pcre(let p):
             let start = p.relative ? min(prevEnd, data.count) : 0
             if p.negated {
-                if p.regex.firstMatch(in: data, from: start) != nil { return false }
+                if p.regex.firstMatch(in: data, from: start, subjectStart: start) != nil { return false }
                 return step(items, i + 1, data, prevEnd: prevEnd, maxEnd: maxEnd, minEnd: minEnd, budget: &budget)
             }
             var from = start
             var tries = 0
-            while from <= data.count, let (s, e) = p.regex.firstMatch(in: data, from: from) {
+            while from <= data.count, let (s, e) = p.regex.firstMatch(in: data, from: from, subjectStart: start) {
                 if step(items, i + 1, data, prevEnd: e, maxEnd: max(maxEnd, e), minEnd: minEnd, budget: &budget) { return true }
                 tries += 1
                 guard tries < 64, budget > 0 else { return false }

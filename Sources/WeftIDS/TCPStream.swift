@@ -38,6 +38,7 @@ public struct TCPStream: Sendable {
     public mutating func add(seq: UInt32, payload: [UInt8]) -> Bool {
         guard hasBase, !payload.isEmpty else { return false }
         let o = offset(of: seq)
+        guard o >= 0 else { return false }  // before the stream start: not part of this stream
         guard o + payload.count > data.count else { return true }  // retransmission: already have it
         if o > data.count {
             guard pendingBytes + payload.count <= TCPStream.maxPendingBytes, o < depth else { return false }
