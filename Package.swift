@@ -73,9 +73,14 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CHyperscan",
+            pkgConfig: "libhs",
+            providers: [.apt(["libhyperscan-dev"])]
+        ),
         .target(
             name: "WeftIDS",
-            dependencies: ["CPCRE2"],
+            dependencies: ["CPCRE2", "CHyperscan"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -6,6 +6,7 @@ extension DetectionEngine {
         let ipOnlyFirst = !flow.ipOnlyInspected[dir.rawValue]
         if !pseudo { flow.ipOnlyInspected[dir.rawValue] = true }
         var packetDropped = false
+        prefilterScan(window: window, payload: p.payload)
         for (ri, r) in rules.enumerated() {
             guard protoMatches(r, p, flow) else { continue }
             guard headerMatches(r, p) else { continue }
@@ -27,6 +28,7 @@ extension DetectionEngine {
                 if let t = r.flags, !(p.proto == IPProto.tcp && p.l4Valid && t.matches(p.tcpFlags)) { continue }
             }
             if !flowbitsHold(r, flow) { continue }
+            if let id = fastPatternID[ri], !hits[id] { continue }
             let items = r.payloadItems
             if !items.isEmpty {
                 var m = false

@@ -10,11 +10,50 @@ public final class DetectionEngine {
     public private(set) var packetCount = 0
     public internal(set) var droppedCount = 0
 
+    /// Hyperscan over every rule's fast pattern; a rule whose pattern is absent is not evaluated.
+    let prefilter: MultiPatternMatcher?
+    /// Per rule (in `rules` order), the id of its fast pattern, or nil when it is always evaluated.
+    let fastPatternID: [Int?]
+    var hits: [Bool] = []
+
     public init(rules: [Rule], options: EngineOptions = EngineOptions(), onAlert: @escaping (Alert) -> Void) {
         self.rules = DetectionEngine.order(rules)
         self.options = options
         self.onAlert = onAlert
         flows.maxFlows = options.maxFlows
+        var ids: [MultiPatternMatcher.Pattern: Int] = [:]
+        var patterns: [MultiPatternMatcher.Pattern] = []
+        var perRule: [Int?] = []
+        for r in self.rules {
+            guard let c = DetectionEngine.fastPattern(r) else { perRule.append(nil); continue }
+            let p = MultiPatternMatcher.Pattern(bytes: c.pattern, nocase: c.nocase)
+            if let id = ids[p] { perRule.append(id) } else {
+                ids[p] = patterns.count
+                perRule.append(patterns.count)
+                patterns.append(p)
+            }
+        }
+        prefilter = options.useHyperscan ? MultiPatternMatcher(patterns) : nil
+        fastPatternID = prefilter == nil ? perRule.map { _ in nil } : perRule
+        hits = Array(repeating: false, count: patterns.count)
+    }
+
+    /// The rule's fast pattern among its raw payload contents: the one marked `fast_pattern`,
+    /// else the longest positive one (as Suricata picks it).
+    static func fastPattern(_ r: Rule) -> ContentMatch? {
+        let contents = r.payloadItems.compactMap { item -> ContentMatch? in
+            if case .content(let c) = item, !c.negated { return c }
+            return nil
+        }
+        return contents.first { $0.fastPattern } ?? contents.max { $0.pattern.count < $1.pattern.count }
+    }
+
+    /// Scans the bytes this packet offers with the multi-pattern matcher.
+    func prefilterScan(window: [UInt8]?, payload: [UInt8]) {
+        guard let prefilter else { return }
+        for i in hits.indices { hits[i] = false }
+        if let window { prefilter.scan(window, hits: &hits) }
+        prefilter.scan(payload, hits: &hits)
     }
 
     /// Suricata's default rule order: pass, drop, alert; flowbits setters before checkers; then priority; then file order.

@@ -11,6 +11,8 @@ public struct EngineOptions: Sendable {
     /// In inline mode, bytes of already inspected stream data kept in front of new data, so matches can span segments.
     public var streamOverlap = 2048
     public var maxFlows = 65_536
+    /// Prefilter rules by their fast pattern with Hyperscan (off: every rule is evaluated).
+    public var useHyperscan = true
 
     public init() {}
 
