@@ -57,11 +57,37 @@ import Testing
             let second = r.next()
             #expect(second == nil)
         }
-        #expect(throws: IDSError(.pcapUnsupported, "")) { try PcapReader(bytes: [0x0a, 0x0d, 0x0d, 0x0a] + [UInt8](repeating: 0, count: 28)) }
+        #expect(throws: IDSError(.pcapFormat, "")) { try PcapReader(bytes: [0x0a, 0x0d, 0x0d, 0x0a] + [UInt8](repeating: 0, count: 28)) }
         #expect(throws: IDSError(.pcapFormat, "")) { try PcapReader(bytes: [1, 2, 3]) }
         // A truncated last record ends the file quietly.
         var cut = try PcapReader(bytes: Array(t.pcap().dropLast(5)))
         let none = cut.next()
         #expect(none == nil)
+    }
+
+    @Test func pcapng() throws {
+        func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+        func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
+        func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+            var b = body
+            while b.count % 4 != 0 { b.append(0) }
+            let len = UInt32(b.count + 12)
+            return le32(type) + le32(len) + b + le32(len)
+        }
+        let shb = block(0x0a0d_0d0a, le32(0x1a2b_3c4d) + le16(1) + le16(0) + [UInt8](repeating: 0xff, count: 8))
+        // Interface with if_tsresol = 9 (nanoseconds).
+        let idb = block(1, le16(1) + le16(0) + le32(65535) + le16(9) + le16(1) + [9, 0, 0, 0] + le16(0) + le16(0))
+        let ts: UInt64 = 1_406_058_680 * 1_000_000_000 + 753_227_123
+        let frame = DecoderTests.frame
+        let epb = block(6, le32(0) + le32(UInt32(ts >> 32)) + le32(UInt32(ts & 0xffff_ffff)) + le32(UInt32(frame.count)) + le32(UInt32(frame.count)) + frame)
+        var r = try PcapReader(bytes: shb + idb + epb + epb)
+        #expect(r.isPcapng && r.linkType == .ethernet)
+        let first = r.next()
+        let rec = try #require(first)
+        #expect(rec.data == frame && rec.seconds == 1_406_058_680 && rec.microseconds == 753_227)
+        let second = r.next()
+        #expect(second != nil)
+        let third = r.next()
+        #expect(third == nil)
     }
 }
