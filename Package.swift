@@ -78,9 +78,14 @@ let package = Package(
             pkgConfig: "libhs",
             providers: [.apt(["libhyperscan-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "WeftIDS",
-            dependencies: ["CPCRE2", "CHyperscan"],
+            dependencies: ["CPCRE2", "CHyperscan", "CZlib"],
             swiftSettings: strict
         ),
         .executableTarget(

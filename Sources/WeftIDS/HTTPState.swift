@@ -62,8 +62,8 @@ public struct HTTPState: Sendable {
             if response { transactions[idx].responseHeadersDone = true; responseBuffer = [] } else { transactions[idx].requestHeadersDone = true; requestBuffer = [] }
         }
         for i in transactions.indices {
-            if transactions[i].requestHeadersDone { transactions[i].requestDone = true }
-            if transactions[i].responseHeadersDone { transactions[i].responseDone = true }
+            if transactions[i].requestHeadersDone { complete(i, response: false) }
+            if transactions[i].responseHeadersDone { complete(i, response: true) }
         }
     }
 
@@ -196,7 +196,19 @@ public struct HTTPState: Sendable {
 
     private mutating func complete(_ idx: Int, response: Bool) {
         guard idx >= 0, idx < transactions.count else { return }
-        if response { transactions[idx].responseDone = true } else { transactions[idx].requestDone = true }
+        if response {
+            guard !transactions[idx].responseDone else { return }
+            transactions[idx].responseDone = true
+            if let enc = HTTPTransaction.header(transactions[idx].responseHeaders, "content-encoding") {
+                transactions[idx].responseBody = HTTPDecompression.decode(transactions[idx].responseBody, encoding: enc)
+            }
+        } else {
+            guard !transactions[idx].requestDone else { return }
+            transactions[idx].requestDone = true
+            if let enc = HTTPTransaction.header(transactions[idx].requestHeaders, "content-encoding") {
+                transactions[idx].requestBody = HTTPDecompression.decode(transactions[idx].requestBody, encoding: enc)
+            }
+        }
     }
 }
 
