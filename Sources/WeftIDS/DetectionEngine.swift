@@ -8,6 +8,14 @@ public final class DetectionEngine {
     var thresholds = ThresholdTracker()
     var lastSweep: UInt32 = 0
     public private(set) var packetCount = 0
+    /// Flows held right now (bounded by `EngineOptions.maxFlows`).
+    public var flowCount: Int { flows.flows.count }
+    /// Bytes held by TCP reassembly across all flows (each direction bounded by the depth and the pending cap).
+    public var reassemblyBytes: Int {
+        flows.flows.values.reduce(0) { acc, f in
+            acc + (f.tcp?.streams.reduce(0) { $0 + $1.data.count + $1.pendingBytes } ?? 0)
+        }
+    }
     public internal(set) var droppedCount = 0
 
     /// Hyperscan over every rule's fast pattern; a rule whose pattern is absent is not evaluated.
@@ -84,7 +92,7 @@ public final class DetectionEngine {
             for f in flows.expire(now: p.seconds) { flush(f) }
         }
         let (flow, _, evicted) = flows.lookup(p)
-        if let evicted { flush(evicted) }
+        for f in evicted { flush(f) }
         flow.lastSeen = p.seconds
         var dir = flow.direction(of: p)
         var added = false

@@ -91,14 +91,16 @@ public struct FlowTable {
     public init() {}
 
     /// The flow of a packet; `isNew` when this packet created it. When the table is full,
-    /// the oldest idle flow is evicted and returned so its data can be flushed.
-    mutating func lookup(_ p: Packet) -> (flow: Flow, isNew: Bool, evicted: Flow?) {
+    /// the oldest sixteenth of the flows is evicted (amortised, so a SYN flood costs
+    /// O(log n) per packet) and returned so their data can be flushed.
+    mutating func lookup(_ p: Packet) -> (flow: Flow, isNew: Bool, evicted: [Flow]) {
         let key = FlowKey(p)
-        if let f = flows[key] { return (f, false, nil) }
-        var evicted: Flow?
-        if flows.count >= maxFlows, let oldest = flows.values.min(by: { $0.lastSeen < $1.lastSeen }) {
-            flows[oldest.key] = nil
-            evicted = oldest
+        if let f = flows[key] { return (f, false, []) }
+        var evicted: [Flow] = []
+        if flows.count >= maxFlows {
+            let n = max(1, maxFlows / 16)
+            evicted = Array(flows.values.sorted { ($0.lastSeen, $0.order) < ($1.lastSeen, $1.order) }.prefix(n))
+            for f in evicted { flows[f.key] = nil }
         }
         // A stable, positive id in the range Suricata uses (53 bits keep JSON readers exact).
         let id = (nextID &* 0x9E37_79B9_7F4A_7C15) & 0x001F_FFFF_FFFF_FFFF
