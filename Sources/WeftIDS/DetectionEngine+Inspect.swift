@@ -6,8 +6,8 @@ extension DetectionEngine {
         let ipOnlyFirst = !flow.ipOnlyInspected[dir.rawValue]
         if !pseudo { flow.ipOnlyInspected[dir.rawValue] = true }
         var packetDropped = false
-        prefilterScan(window: window, payload: p.payload)
-        for (ri, r) in rules.enumerated() {
+        for ri in candidates(window: window, payload: p.payload) {
+            let r = rules[ri]
             guard protoMatches(r, p, flow) else { continue }
             guard headerMatches(r, p) else { continue }
             if r.isIPOnly && (pseudo || !ipOnlyFirst) { continue }
@@ -28,7 +28,6 @@ extension DetectionEngine {
                 if let t = r.flags, !(p.proto == IPProto.tcp && p.l4Valid && t.matches(p.tcpFlags)) { continue }
             }
             if !flowbitsHold(r, flow) { continue }
-            if let id = fastPatternID[ri], !hits[id] { continue }
             let items = r.payloadItems
             if !items.isEmpty {
                 var m = false

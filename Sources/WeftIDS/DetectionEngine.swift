@@ -22,7 +22,10 @@ public final class DetectionEngine {
     let prefilter: MultiPatternMatcher?
     /// Per rule (in `rules` order), the id of its fast pattern, or nil when it is always evaluated.
     let fastPatternID: [Int?]
-    var hits: [Bool] = []
+    /// Rules evaluated on every packet (no fast pattern), and the rules behind each pattern id.
+    let alwaysRules: [Int]
+    let rulesByPattern: [[Int]]
+    let hits: MultiPatternMatcher.Hits
 
     public init(rules: [Rule], options: EngineOptions = EngineOptions(), onAlert: @escaping (Alert) -> Void) {
         self.rules = DetectionEngine.order(rules)
@@ -43,7 +46,28 @@ public final class DetectionEngine {
         }
         prefilter = options.useHyperscan ? MultiPatternMatcher(patterns) : nil
         fastPatternID = prefilter == nil ? perRule.map { _ in nil } : perRule
-        hits = Array(repeating: false, count: patterns.count)
+        hits = MultiPatternMatcher.Hits(count: patterns.count)
+        var always: [Int] = []
+        var byPattern = [[Int]](repeating: [], count: patterns.count)
+        for (ri, id) in fastPatternID.enumerated() {
+            if let id { byPattern[id].append(ri) } else { always.append(ri) }
+        }
+        alwaysRules = always
+        rulesByPattern = byPattern
+    }
+
+    /// The rules to evaluate for this packet, in rule order: those without a fast pattern
+    /// and those whose fast pattern occurs in the packet or its stream window.
+    func candidates(window: [UInt8]?, payload: [UInt8]) -> [Int] {
+        guard let prefilter else { return alwaysRules }
+        hits.reset()
+        if let window { prefilter.scan(window, into: hits) }
+        prefilter.scan(payload, into: hits)
+        if hits.ids.isEmpty { return alwaysRules }
+        var out = alwaysRules
+        for id in hits.ids { out += rulesByPattern[Int(id)] }
+        out.sort()
+        return out
     }
 
     /// The rule's fast pattern among its raw payload contents: the one marked `fast_pattern`,
@@ -54,14 +78,6 @@ public final class DetectionEngine {
             return nil
         }
         return contents.first { $0.fastPattern } ?? contents.max { $0.pattern.count < $1.pattern.count }
-    }
-
-    /// Scans the bytes this packet offers with the multi-pattern matcher.
-    func prefilterScan(window: [UInt8]?, payload: [UInt8]) {
-        guard let prefilter else { return }
-        for i in hits.indices { hits[i] = false }
-        if let window { prefilter.scan(window, hits: &hits) }
-        prefilter.scan(payload, hits: &hits)
     }
 
     /// Suricata's default rule order: pass, drop, alert; flowbits setters before checkers; then priority; then file order.

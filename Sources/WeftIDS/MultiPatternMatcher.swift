@@ -7,6 +7,7 @@ public final class MultiPatternMatcher {
     public struct Pattern: Hashable, Sendable {
         public var bytes: [UInt8]
         public var nocase: Bool
+        public init(bytes: [UInt8], nocase: Bool) { self.bytes = bytes; self.nocase = nocase }
     }
 
     private var database: OpaquePointer?
@@ -47,20 +48,40 @@ public final class MultiPatternMatcher {
         if let database { hs_free_database(database) }
     }
 
-    /// Marks `hits[id] = true` for every pattern that occurs in `data`.
-    public func scan(_ data: [UInt8], hits: inout [Bool]) {
+    /// The ids of the patterns that occur in one or more scanned buffers, each listed once.
+    public final class Hits {
+        public private(set) var seen: [Bool]
+        public private(set) var ids: [Int32] = []
+        public init(count: Int) { seen = Array(repeating: false, count: count) }
+        func add(_ id: UInt32) {
+            if !seen[Int(id)] { seen[Int(id)] = true; ids.append(Int32(id)) }
+        }
+        /// Forgets the hits of the last scans, in time proportional to their number.
+        public func reset() {
+            for id in ids { seen[Int(id)] = false }
+            ids.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Adds to `hits` every pattern that occurs in `data`.
+    public func scan(_ data: [UInt8], into hits: Hits) {
         guard let database, let scratch, !data.isEmpty else { return }
-        precondition(hits.count >= patternCount)
-        hits.withUnsafeMutableBufferPointer { hp in
-            data.withUnsafeBufferPointer { dp in
-                let ctx = UnsafeMutableRawPointer(hp.baseAddress!)
-                _ = dp.baseAddress!.withMemoryRebound(to: CChar.self, capacity: dp.count) { base in
-                    hs_scan(database, base, UInt32(dp.count), 0, scratch, { id, _, _, _, ctx in
-                        ctx!.assumingMemoryBound(to: Bool.self)[Int(id)] = true
-                        return 0
-                    }, ctx)
-                }
+        precondition(hits.seen.count >= patternCount)
+        let ctx = Unmanaged.passUnretained(hits).toOpaque()
+        data.withUnsafeBufferPointer { dp in
+            _ = dp.baseAddress!.withMemoryRebound(to: CChar.self, capacity: dp.count) { base in
+                hs_scan(database, base, UInt32(dp.count), 0, scratch, { id, _, _, _, ctx in
+                    Unmanaged<Hits>.fromOpaque(ctx!).takeUnretainedValue().add(id)
+                    return 0
+                }, ctx)
             }
         }
+    }
+
+    /// Marks `hits[id] = true` for every pattern that occurs in `data`.
+    public func scan(_ data: [UInt8], hits: inout [Bool]) {
+        let h = Hits(count: patternCount)
+        scan(data, into: h)
+        for id in h.ids { hits[Int(id)] = true }
     }
 }

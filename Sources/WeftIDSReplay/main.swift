@@ -8,6 +8,7 @@ import WeftIDS
 let usage = """
     usage: weft-ids replay --rules FILE --pcap FILE --log-dir DIR [--set stream.inline=true] \
     [--set stream.midstream=true] [--simulate-ips] [--skip-unsupported]
+           weft-ids bench [FLOWS]
     """
 
 func fail(_ message: String, code: Int32) -> Never {
@@ -64,6 +65,11 @@ struct Arguments {
 
 func main() -> Never {
     var argv = Array(CommandLine.arguments.dropFirst())
+    if argv.first == "bench" {
+        let flows = argv.count > 1 ? Int(argv[1]) ?? 2000 : 2000
+        do { try Bench.run(flows: flows) } catch { fail("\(error)", code: 1) }
+        exit(0)
+    }
     guard argv.first == "replay" else { fail(usage, code: 2) }
     argv.removeFirst()
     let args = Arguments.parse(argv)
