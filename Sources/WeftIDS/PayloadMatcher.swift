@@ -5,7 +5,7 @@ public enum PayloadMatcher {
     /// Whether `items` match `data`. With `minEnd`, a match only counts if some positive item
     /// ends past `minEnd` (used for stream windows, so data inspected before does not alert again).
     public static func matches(_ items: [MatchItem], in data: [UInt8], minEnd: Int = 0) -> Bool {
-        var budget = 100_000
+        var budget = 10_000
         return step(items, 0, data, prevEnd: 0, maxEnd: 0, minEnd: minEnd, budget: &budget)
     }
 
@@ -21,12 +21,21 @@ public enum PayloadMatcher {
                 return step(items, i + 1, data, prevEnd: prevEnd, maxEnd: maxEnd, minEnd: minEnd, budget: &budget)
             }
             guard lo <= hi else { return false }
+            if !nextIsRelative(items, i) {
+                // Nothing after depends on where this one matched: take the last occurrence
+                // (it ends furthest, for `minEnd`) and go on once. No backtracking needed.
+                var last: Int?
+                var from = lo
+                while let pos = find(c, data, lo, hi, from: from) { last = pos; from = pos + 1 }
+                guard let pos = last else { return false }
+                let end = pos + c.pattern.count
+                return step(items, i + 1, data, prevEnd: end, maxEnd: max(maxEnd, end), minEnd: minEnd, budget: &budget)
+            }
             var from = lo
             while let pos = find(c, data, lo, hi, from: from) {
                 let end = pos + c.pattern.count
                 if step(items, i + 1, data, prevEnd: end, maxEnd: max(maxEnd, end), minEnd: minEnd, budget: &budget) { return true }
-                // Only relative followers can benefit from a later occurrence.
-                guard i + 1 < items.count, budget > 0 else { return false }
+                guard budget > 0 else { return false }
                 from = pos + 1
             }
             return false
@@ -38,13 +47,23 @@ public enum PayloadMatcher {
             }
             var from = start
             var tries = 0
+            let retry = nextIsRelative(items, i)
             while from <= data.count, let (s, e) = p.regex.firstMatch(in: data, from: from, subjectStart: start) {
                 if step(items, i + 1, data, prevEnd: e, maxEnd: max(maxEnd, e), minEnd: minEnd, budget: &budget) { return true }
                 tries += 1
-                guard tries < 64, budget > 0 else { return false }
+                guard retry, tries < 64, budget > 0 else { return false }
                 from = max(s + 1, from + 1)
             }
             return false
+        }
+    }
+
+    /// Whether the item after `i` is placed relative to item `i`'s match.
+    static func nextIsRelative(_ items: [MatchItem], _ i: Int) -> Bool {
+        guard i + 1 < items.count else { return false }
+        switch items[i + 1] {
+        case .content(let c): return c.isRelative
+        case .pcre(let p): return p.relative
         }
     }
 

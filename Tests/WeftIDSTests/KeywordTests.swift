@@ -154,3 +154,18 @@ import Testing
         #expect(try t.sids("alert tcp any any -> any any (sid:1;)").isEmpty)
     }
 }
+
+@Suite struct MatcherCostTests {
+    /// Contents that do not depend on each other are not backtracked over: a miss on the
+    /// last of many is found in one pass, not by trying every combination of occurrences.
+    @Test func independentContentsDoNotBacktrack() {
+        let data = Array(String(repeating: "DATA", count: 1000).utf8)
+        var items = (0..<6).map { _ in MatchItem.content(ContentMatch(pattern: "DATA".bytes)) }
+        items.append(.content(ContentMatch(pattern: "NOPE".bytes)))
+        #expect(!PayloadMatcher.matches(items, in: data))
+        items[6] = .content(ContentMatch(pattern: "ADAT".bytes))
+        #expect(PayloadMatcher.matches(items, in: data))
+        // With minEnd, the furthest occurrence counts.
+        #expect(PayloadMatcher.matches([.content(ContentMatch(pattern: "DATA".bytes))], in: data, minEnd: 3990))
+    }
+}
