@@ -95,6 +95,19 @@ public enum AlertFormat {
             al.raw("metadata", m.text)
         }
         j.raw("alert", al.text)
+        if let tx = a.http {
+            var h = JSONObject()
+            func text(_ b: [UInt8]) -> String { String(decoding: b, as: UTF8.self) }
+            if let host = HTTPTransaction.header(tx.requestHeaders, "host") { h.string("hostname", text(HTTPTransaction.normalizeHost(host))) }
+            h.string("url", text(tx.rawURI))
+            if let ua = HTTPTransaction.header(tx.requestHeaders, "user-agent") { h.string("http_user_agent", text(ua)) }
+            if let ct = HTTPTransaction.header(tx.responseHeaders, "content-type") { h.string("http_content_type", text(ct)) }
+            h.string("http_method", text(tx.method))
+            if !tx.requestProtocol.isEmpty { h.string("protocol", text(tx.requestProtocol)) }
+            if let status = Int(text(tx.statusCode)) { h.number("status", status) }
+            if tx.responseLineDone { h.number("length", tx.responseBody.count) }
+            j.raw("http", h.text)
+        }
         return j.text
     }
 }

@@ -37,13 +37,14 @@ extension DetectionEngine {
                 if !m { continue }
             }
             var hits = 1
+            var matchedTx: [Int] = []
             if !r.httpLists.isEmpty {
                 hits = 0
                 for t in flow.http.transactions.indices {
                     let key = ri << 32 | t
                     if flow.txDecided.contains(key) { continue }
                     switch txVerdict(r, flow.http.transactions[t], dir: dir, final: pseudo) {
-                    case .match: flow.txDecided.insert(key); hits += 1
+                    case .match: flow.txDecided.insert(key); hits += 1; matchedTx.append(t)
                     case .noMatch: flow.txDecided.insert(key)
                     case .wait: break
                     }
@@ -60,9 +61,10 @@ extension DetectionEngine {
             if let t = r.threshold, !thresholds.allow(t, rule: r, packet: p, flowID: flow.id, filter: false) { continue }
             if let t = r.detectionFilter, !thresholds.allow(t, rule: r, packet: p, flowID: flow.id, filter: true) { continue }
             let blocked = r.action == .drop && options.simulateIPS
-            for _ in 0..<hits {
+            for h in 0..<hits {
+                let tx = h < matchedTx.count ? flow.http.transactions[matchedTx[h]] : nil
                 onAlert(Alert(rule: r, packet: p, action: blocked ? "blocked" : "allowed", flowID: flow.id,
-                              appProto: flow.isHTTP ? "http" : nil, isIPS: options.simulateIPS))
+                              appProto: flow.isHTTP ? "http" : nil, isIPS: options.simulateIPS, http: tx))
             }
             if blocked {
                 packetDropped = true

@@ -28,4 +28,6 @@ public struct Alert: Sendable {
     public var flowID: UInt64?
     public var appProto: String?
     public var isIPS: Bool
+    /// The HTTP transaction the rule matched, for the `http` object of the EVE record.
+    public var http: HTTPTransaction?
 }

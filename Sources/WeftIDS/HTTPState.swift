@@ -104,6 +104,7 @@ public struct HTTPState: Sendable {
                     transactions[idx].method = parts.first.map(Array.init) ?? []
                     let raw = parts.count > 1 ? Array(parts[1]) : []
                     transactions[idx].rawURI = raw
+                    transactions[idx].requestProtocol = parts.count > 2 ? Array(parts[2]) : []
                     transactions[idx].uri = HTTPTransaction.normalizeURI(raw)
                     transactions[idx].requestLineDone = true
                 }

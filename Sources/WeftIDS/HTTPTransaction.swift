@@ -2,6 +2,7 @@
 public struct HTTPTransaction: Sendable {
     public var method: [UInt8] = []
     public var rawURI: [UInt8] = []
+    public var requestProtocol: [UInt8] = []
     public var uri: [UInt8] = []
     public var requestHeaders: [(name: [UInt8], value: [UInt8])] = []
     public var requestBody: [UInt8] = []

@@ -7,7 +7,7 @@ import WeftIDS
 
 let usage = """
     usage: weft-ids replay --rules FILE --pcap FILE --log-dir DIR [--set stream.inline=true] \
-    [--set stream.midstream=true] [--simulate-ips] [--skip-unsupported]
+    [--set stream.midstream=true] [--simulate-ips] [--skip-unsupported] [--max-log-bytes N]
            weft-ids bench [FLOWS]
     """
 
@@ -22,6 +22,7 @@ struct Arguments {
     var logDir: String?
     var options = EngineOptions()
     var skipUnsupported = false
+    var maxLogBytes = 1 << 30
 
     mutating func setting(_ s: String) {
         let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -53,6 +54,9 @@ struct Arguments {
             case "--set": out.setting(value())
             case "--simulate-ips": out.options.simulateIPS = true
             case "--skip-unsupported": out.skipUnsupported = true
+            case "--max-log-bytes":
+                guard let n = Int(value()), n > 0 else { fail("--max-log-bytes needs a positive number", code: 2) }
+                out.maxLogBytes = n
             case "-h", "--help": print(usage); exit(0)
             default:
                 if a.hasPrefix("--set=") { out.setting(String(a.dropFirst(6))) } else { fail("unknown option \(a)\n\(usage)", code: 2) }
@@ -76,9 +80,13 @@ func main() -> Never {
     guard let rules = args.rules, let pcap = args.pcap, let logDir = args.logDir else { fail(usage, code: 2) }
     var replay = Replay(rulesPath: rules, pcapPath: pcap, logDir: logDir, options: args.options)
     replay.skipUnsupported = args.skipUnsupported
+    replay.maxLogBytes = args.maxLogBytes
     do {
         let s = try replay.run()
         for w in s.warnings { FileHandle.standardError.write(Data("weft-ids: warning: \(w)\n".utf8)) }
+        if s.linesDropped > 0 {
+            FileHandle.standardError.write(Data("weft-ids: warning: \(s.linesDropped) log lines left out: --max-log-bytes reached\n".utf8))
+        }
         FileHandle.standardError.write(Data("weft-ids: \(s.rules) rules, \(s.packets) packets, \(s.alerts) alerts\n".utf8))
         exit(0)
     } catch let e as IDSError {

@@ -119,3 +119,15 @@ import Testing
         #expect(AlertFormat.eveTimestamp(1_406_058_680, 753_227) == "2014-07-22T19:51:20.753227+0000")
     }
 }
+
+@Suite struct EveHTTPTests {
+    @Test func alertCarriesHTTPObject() throws {
+        let t = TestTraffic.conversation(clientSegments: ["GET /x?y=1 HTTP/1.1\r\nHost: Example.org\r\nUser-Agent: UA/1\r\n\r\n".bytes],
+                                         serverSegments: ["HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok".bytes])
+        let alerts = try t.run(#"alert http any any -> any any (http.stat_code; content:"200"; sid:1;)"#)
+        #expect(alerts.count == 1)
+        let line = AlertFormat.eveLine(try #require(alerts.first))
+        #expect(line.contains(#""app_proto":"http""#))
+        #expect(line.contains(#""http":{"hostname":"example.org","url":"/x?y=1","http_user_agent":"UA/1","http_content_type":"text/plain","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":2}"#))
+    }
+}
