@@ -49,7 +49,7 @@ public enum AlertFormat {
         let cls = r.classtype?.description ?? "(null)"
         let (sp, dp) = ports(a.packet)
         let p = a.packet
-        return "\(fastTimestamp(p.seconds, p.microseconds))  \(prefix)[**] [\(r.gid):\(r.sid):\(r.rev)] \(r.msg) [**] [Classification: \(cls)] [Priority: \(r.effectivePriority)] {\(p.protoName)} \(p.src):\(sp) -> \(p.dst):\(dp)"
+        return "\(fastTimestamp(p.seconds, p.microseconds))  \(prefix)[**] [\(r.gid):\(r.sid):\(r.rev)] \(r.msg) [**] [Classification: \(cls)] [Priority: \(r.effectivePriority)] {\(p.protoName)} \(p.src.suricataText):\(sp) -> \(p.dst.suricataText):\(dp)"
     }
 
     /// One eve.json alert record, without the newline.
@@ -60,9 +60,9 @@ public enum AlertFormat {
         if let id = a.flowID { j.number("flow_id", Int(id)) }
         if p.number > 0 { j.number("pcap_cnt", p.number) }
         j.string("event_type", "alert")
-        j.string("src_ip", p.src.description)
+        j.string("src_ip", p.src.suricataText)
         if p.hasPorts { j.number("src_port", Int(p.srcPort)) }
-        j.string("dest_ip", p.dst.description)
+        j.string("dest_ip", p.dst.suricataText)
         if p.hasPorts { j.number("dest_port", Int(p.dstPort)) }
         if let v = p.vlan { j.raw("vlan", "[\(v)]") }
         j.string("proto", p.protoName)

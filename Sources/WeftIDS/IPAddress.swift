@@ -68,6 +68,20 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return IPAddress(hi: hi, lo: lo)
     }
 
+    /// How Suricata prints addresses in fast.log and EVE: dotted quad for IPv4, and for IPv6
+    /// all eight groups with their leading zeros ("Format IPv6 without deleting zeroes").
+    public var suricataText: String {
+        guard isV6 else { return description }
+        var groups: [String] = []
+        for v in [hi, lo] {
+            for shift in stride(from: 48, through: 0, by: -16) {
+                let h = String(UInt16(truncatingIfNeeded: v >> UInt64(shift)), radix: 16)
+                groups.append(String(repeating: "0", count: 4 - h.count) + h)
+            }
+        }
+        return groups.joined(separator: ":")
+    }
+
     /// Dotted quad for IPv4; the compressed RFC 5952 form for IPv6.
     public var description: String {
         if !isV6 {

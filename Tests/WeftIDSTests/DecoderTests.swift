@@ -91,3 +91,11 @@ import Testing
         #expect(third == nil)
     }
 }
+
+@Suite struct AddressTextTests {
+    @Test func suricataPrintsIPv6WithAllZeroes() {
+        #expect(IPAddress("2001:db8::1")!.suricataText == "2001:0db8:0000:0000:0000:0000:0000:0001")
+        #expect(IPAddress("10.0.1.5")!.suricataText == "10.0.1.5")
+        #expect(IPAddress("::ffff:1.2.3.4")!.description == "::ffff:102:304")
+    }
+}
