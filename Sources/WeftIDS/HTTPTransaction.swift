@@ -27,10 +27,13 @@ public struct HTTPTransaction: Sendable {
         return nil
     }
 
-    /// The header block: `Name: value\r\n` per header, in the order received.
-    static func headerBlock(_ list: [(name: [UInt8], value: [UInt8])]) -> [UInt8] {
+    /// The header block: `Name: value\r\n` per header, in the order received, without the
+    /// cookie header of its side (Cookie in requests, Set-Cookie in responses), as Suricata builds it.
+    static func headerBlock(_ list: [(name: [UInt8], value: [UInt8])], skipping cookie: String) -> [UInt8] {
         var out: [UInt8] = []
+        let skip = Array(cookie.utf8)
         for h in list {
+            if h.name.count == skip.count && zip(h.name, skip).allSatisfy({ PayloadMatcher.lower($0) == $1 }) { continue }
             out += h.name; out += [58, 32]; out += h.value; out += [13, 10]
         }
         return out
@@ -51,8 +54,8 @@ public struct HTTPTransaction: Sendable {
             guard requestHeadersDone else { return nil }
             return HTTPTransaction.header(requestHeaders, "user-agent")
         case .httpHeader:
-            if response { return responseHeadersDone ? HTTPTransaction.headerBlock(responseHeaders) : nil }
-            return requestHeadersDone ? HTTPTransaction.headerBlock(requestHeaders) : nil
+            if response { return responseHeadersDone ? HTTPTransaction.headerBlock(responseHeaders, skipping: "set-cookie") : nil }
+            return requestHeadersDone ? HTTPTransaction.headerBlock(requestHeaders, skipping: "cookie") : nil
         case .httpCookie:
             if response { return responseHeadersDone ? HTTPTransaction.header(responseHeaders, "set-cookie") : nil }
             return requestHeadersDone ? HTTPTransaction.header(requestHeaders, "cookie") : nil

@@ -61,6 +61,7 @@ import Testing
             (#"content:"Tester"; http_user_agent;"#, true),
             (#"http.cookie; content:"sess=abc";"#, true),
             (#"http.header; content:"Host|3a| WWW";"#, true),
+            (#"http.header; content:"sess=abc";"#, false),
             (#"http.request_body; content:"hello";"#, true),
             (#"content:"hello"; http_client_body;"#, true),
             (#"http.stat_code; content:"404";"#, true),
