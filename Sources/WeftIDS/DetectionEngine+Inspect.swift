@@ -6,7 +6,7 @@ extension DetectionEngine {
         let ipOnlyFirst = !flow.ipOnlyInspected[dir.rawValue]
         if !pseudo { flow.ipOnlyInspected[dir.rawValue] = true }
         var packetDropped = false
-        for ri in candidates(window: window, payload: p.payload) {
+        for ri in candidates(flow, window: window, payload: p.payload) {
             let r = rules[ri]
             guard protoMatches(r, p, flow) else { continue }
             guard headerMatches(r, p) else { continue }

@@ -26,6 +26,9 @@ public final class DetectionEngine {
     let alwaysRules: [Int]
     let rulesByPattern: [[Int]]
     let hits: MultiPatternMatcher.Hits
+    /// HTTP rules without raw content, prefiltered by a fast pattern in one of their HTTP buffers:
+    /// one Hyperscan database per buffer, and the rules behind each of its pattern ids.
+    let httpMatchers: [(buffer: Buffer, matcher: MultiPatternMatcher, rules: [[Int]], hits: MultiPatternMatcher.Hits)]
 
     public init(rules: [Rule], options: EngineOptions = EngineOptions(), onAlert: @escaping (Alert) -> Void) {
         self.rules = DetectionEngine.order(rules)
@@ -47,26 +50,89 @@ public final class DetectionEngine {
         prefilter = options.useHyperscan ? MultiPatternMatcher(patterns) : nil
         fastPatternID = prefilter == nil ? perRule.map { _ in nil } : perRule
         hits = MultiPatternMatcher.Hits(count: patterns.count)
-        var always: [Int] = []
         var byPattern = [[Int]](repeating: [], count: patterns.count)
+        var httpPatterns: [Buffer: (patterns: [MultiPatternMatcher.Pattern], ids: [MultiPatternMatcher.Pattern: Int], rules: [[Int]])] = [:]
+        var unfiltered: [Int] = []
         for (ri, id) in fastPatternID.enumerated() {
-            if let id { byPattern[id].append(ri) } else { always.append(ri) }
+            if let id { byPattern[id].append(ri); continue }
+            let r = self.rules[ri]
+            guard prefilter != nil || options.useHyperscan, r.payloadItems.isEmpty, let (b, c) = DetectionEngine.httpFastPattern(r) else {
+                unfiltered.append(ri); continue
+            }
+            let p = MultiPatternMatcher.Pattern(bytes: c.pattern, nocase: c.nocase)
+            var entry = httpPatterns[b] ?? ([], [:], [])
+            if let pid = entry.ids[p] { entry.rules[pid].append(ri) } else {
+                entry.ids[p] = entry.patterns.count
+                entry.patterns.append(p)
+                entry.rules.append([ri])
+            }
+            httpPatterns[b] = entry
         }
-        alwaysRules = always
+        var matchers: [(buffer: Buffer, matcher: MultiPatternMatcher, rules: [[Int]], hits: MultiPatternMatcher.Hits)] = []
+        for b in Buffer.allCases {
+            guard let entry = httpPatterns[b] else { continue }
+            if options.useHyperscan, let m = MultiPatternMatcher(entry.patterns) {
+                matchers.append((b, m, entry.rules, MultiPatternMatcher.Hits(count: entry.patterns.count)))
+            } else {
+                unfiltered += entry.rules.flatMap { $0 }
+            }
+        }
+        httpMatchers = matchers
+        alwaysRules = unfiltered.sorted()
         rulesByPattern = byPattern
+    }
+
+    /// An HTTP rule's fast pattern: the `fast_pattern` content of its HTTP buffers, else the longest.
+    static func httpFastPattern(_ r: Rule) -> (Buffer, ContentMatch)? {
+        var best: (Buffer, ContentMatch)?
+        for l in r.httpLists {
+            for case .content(let c) in l.items where !c.negated {
+                if c.fastPattern { return (l.buffer, c) }
+                if best == nil || c.pattern.count > best!.1.pattern.count { best = (l.buffer, c) }
+            }
+        }
+        return best
+    }
+
+    /// Scans the HTTP buffers of transactions not scanned before, and returns the HTTP rules
+    /// whose fast pattern occurred in any transaction of the flow so far.
+    func httpCandidates(_ flow: Flow) -> Set<Int> {
+        guard !httpMatchers.isEmpty, flow.isHTTP else { return [] }
+        let txs = flow.http.transactions
+        var t = flow.httpScanFrom
+        while t < txs.count {
+            let tx = txs[t]
+            for (bi, m) in httpMatchers.enumerated() {
+                let sides: [Bool] = m.buffer.side == .either ? [false, true] : [m.buffer.side == .response]
+                for side in sides {
+                    let key = t << 8 | bi << 1 | (side ? 1 : 0)
+                    guard !flow.httpScanned.contains(key), let data = tx.buffer(m.buffer, response: side) else { continue }
+                    flow.httpScanned.insert(key)
+                    m.hits.reset()
+                    m.matcher.scan(data, into: m.hits)
+                    for id in m.hits.ids { flow.httpCandidates.formUnion(m.rules[Int(id)]) }
+                }
+            }
+            // A transaction seen whole has nothing left to scan.
+            if t == flow.httpScanFrom && tx.requestDone && tx.responseDone { flow.httpScanFrom += 1 }
+            t += 1
+        }
+        return flow.httpCandidates
     }
 
     /// The rules to evaluate for this packet, in rule order: those without a fast pattern
     /// and those whose fast pattern occurs in the packet or its stream window.
-    func candidates(window: [UInt8]?, payload: [UInt8]) -> [Int] {
-        guard let prefilter else { return alwaysRules }
-        hits.reset()
-        if let window { prefilter.scan(window, into: hits) }
-        prefilter.scan(payload, into: hits)
-        if hits.ids.isEmpty { return alwaysRules }
+    func candidates(_ flow: Flow, window: [UInt8]?, payload: [UInt8]) -> [Int] {
+        let http = httpCandidates(flow)
         var out = alwaysRules
-        for id in hits.ids { out += rulesByPattern[Int(id)] }
-        out.sort()
+        if let prefilter {
+            hits.reset()
+            if let window { prefilter.scan(window, into: hits) }
+            prefilter.scan(payload, into: hits)
+            for id in hits.ids { out += rulesByPattern[Int(id)] }
+        }
+        if !http.isEmpty { out += http }
+        if out.count != alwaysRules.count { out.sort() }
         return out
     }
 

@@ -43,6 +43,11 @@ public final class Flow {
     public var http = HTTPState()
     /// (rule index, transaction index) pairs already decided.
     public var txDecided = Set<Int>()
+    /// HTTP prefilter state: (transaction, buffer, side) keys scanned, the first transaction
+    /// not yet seen whole, and the HTTP rules whose fast pattern occurred.
+    var httpScanned = Set<Int>()
+    var httpScanFrom = 0
+    var httpCandidates = Set<Int>()
     public var order: Int
 
     init(id: UInt64, first p: Packet, order: Int) {

@@ -35,3 +35,22 @@ import Testing
         #expect(engine.prefilter?.patternCount == 10_000)
     }
 }
+
+@Suite struct HTTPPrefilterTests {
+    @Test func httpPrefilterKeepsResults() throws {
+        var rules = ""
+        for i in 0..<300 { rules += "alert http any any -> any any (http.uri; content:\"/page\(i)\"; endswith; sid:\(i + 1);)\n" }
+        rules += #"alert http any any -> any any (http.header; content:"X-Test|3a| yes"; sid:1000;)"# + "\n"
+        rules += #"alert http any any -> any any (content:"nginx"; http_header; flow:to_client; sid:1001;)"# + "\n"
+        rules += #"alert http any any -> any any (http.method; content:"GET"; http.uri; content:!"/nothing"; sid:1002;)"# + "\n"
+        rules += #"alert http any any -> any any (http.response_body; content:"marker"; fast_pattern; http.stat_code; content:"200"; sid:1003;)"# + "\n"
+        let requests = ["GET /page7 HTTP/1.1\r\nHost: a\r\nX-Test: yes\r\n\r\n", "GET /page42 HTTP/1.1\r\nHost: a\r\n\r\n"]
+        let responses = ["HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 6\r\n\r\nmarker", "HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n"]
+        let t = TestTraffic.conversation(clientSegments: requests.map(\.bytes), serverSegments: responses.map(\.bytes))
+        var plain = EngineOptions()
+        plain.useHyperscan = false
+        let withHS = try t.sids(rules).sorted()
+        #expect(withHS == [8, 43, 1000, 1001, 1002, 1002, 1003])
+        #expect(try t.sids(rules, options: plain).sorted() == withHS)
+    }
+}
