@@ -50,6 +50,18 @@ enum Bench {
     }
 
     /// `n` content rules; the first `matching` of them have a pattern that occurs in the traffic.
+    /// With `http`, the contents are in `http.uri` and `http.user_agent` instead of the raw stream.
+    static func rules(_ n: Int, matching: Int, http: Bool) -> String {
+        guard http else { return rules(n, matching: matching) }
+        var out = ""
+        for i in 0..<n {
+            let buffer = i % 2 == 0 ? "http.uri" : "http.user_agent"
+            let content = i < matching ? (i % 2 == 0 ? "/api/v1/items" : "curl/") : "/nope-\(i)-\(String(i * 7919, radix: 36))"
+            out += "alert http any any -> any any (msg:\"bench \(i)\"; flow:established,to_server; \(buffer); content:\"\(content)\"; sid:\(i + 1);)\n"
+        }
+        return out
+    }
+
     static func rules(_ n: Int, matching: Int) -> String {
         var common = (0..<13).map { "www.example\($0).com" } + ["Server: nginx", "Content-Type", "curl/7", "session=", "/static/app.js", "lorem ipsum"]
         common += ["dolor sit", "HTTP/1.1 200", "Accept: */*", "python-requests", "/login"]
@@ -67,8 +79,10 @@ enum Bench {
         let bytes = packets.reduce(0) { $0 + $1.payload.count + 54 }
         let payload = packets.reduce(0) { $0 + $1.payload.count }
         print("traffic: \(packets.count) packets, \(flows) HTTP flows, \(bytes) bytes on the wire (\(payload) payload)")
-        for (n, matching) in [(1, 0), (1000, 0), (10_000, 0), (1000, 50), (10_000, 50)] {
-            let set = try RuleSet.parse(rules(n, matching: matching))
+        let cases: [(Int, Int, Bool)] = [(1, 0, false), (1000, 0, false), (10_000, 0, false), (1000, 50, false), (10_000, 50, false),
+                                          (10_000, 0, true), (10_000, 50, true)]
+        for (n, matching, http) in cases {
+            let set = try RuleSet.parse(rules(n, matching: matching, http: http))
             var o = EngineOptions()
             o.streamInline = false
             let t0 = Date()
@@ -82,7 +96,7 @@ enum Bench {
             // The limit: Hyperscan alone over the same payload bytes, with the same patterns.
             var pats: [MultiPatternMatcher.Pattern] = []
             for r in set.rules {
-                for case .content(let c) in r.payloadItems { pats.append(.init(bytes: c.pattern, nocase: c.nocase)) }
+                for l in r.lists { for case .content(let c) in l.items { pats.append(.init(bytes: c.pattern, nocase: c.nocase)) } }
             }
             var hsRate = "n/a"
             if let m = MultiPatternMatcher(pats) {
@@ -92,8 +106,8 @@ enum Bench {
                 let hs = Date().timeIntervalSince(t2)
                 hsRate = String(format: "%.0f Mbit/s", Double(payload) * 8 / hs / 1e6)
             }
-            print(String(format: "rules %5d (%2d with patterns in the traffic): load %.2f s, replay %.2f s = %.0f Mbit/s, %.0f packets/s, %d alerts; Hyperscan alone on the payload: %@",
-                         n, matching, load, secs, Double(bytes) * 8 / secs / 1e6, Double(packets.count) / secs, alerts, hsRate))
+            print(String(format: "%@ rules %5d (%2d with patterns in the traffic): load %.2f s, replay %.2f s = %.0f Mbit/s, %.0f packets/s, %d alerts; Hyperscan alone on the payload: %@",
+                         http ? "http" : "raw ", n, matching, load, secs, Double(bytes) * 8 / secs / 1e6, Double(packets.count) / secs, alerts, hsRate))
         }
     }
 }
