@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// Content-Encoding gzip and deflate, decoded as libhtp does: a body that does not
 /// inflate is inspected as it is; output is capped so a small body cannot explode.
@@ -43,5 +44,3 @@ enum HTTPDecompression {
         return ok ? out : nil
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// HTTP/1.x parsing for one flow: requests from the client's stream, responses from the
 /// server's, paired in order. Parsing is incremental: feed each new stream chunk.
 public struct HTTPState: Sendable {
@@ -212,5 +214,3 @@ public struct HTTPState: Sendable {
         }
     }
 }
-
-import Foundation
