@@ -104,6 +104,16 @@ import Testing
         #expect(try mid.sids(#"alert tcp any any -> any any (flow:established; content:"request"; sid:1;)"#, options: opts) == [1])
     }
 
+    @Test func streamOrPacketOnly() throws {
+        // Split across two segments: only the reassembled stream holds the whole string.
+        let t = TestTraffic.conversation(clientSegments: ["hel".bytes, "lo".bytes])
+        #expect(try t.sids(#"alert tcp any any -> any any (flow:only_stream; content:"hello"; sid:1;)"#) == [1])
+        #expect(try t.sids(#"alert tcp any any -> any any (flow:no_stream; content:"hello"; sid:1;)"#).isEmpty)
+        #expect(try t.sids(#"alert tcp any any -> any any (flow:no_stream; content:"lo"; sid:1;)"#) == [1])
+        // dsize is a packet test: it sees each segment, not the stream.
+        #expect(try t.sids(#"alert tcp any any -> any any (dsize:2; content:"lo"; sid:1;)"#) == [1])
+    }
+
     @Test func flowbits() throws {
         let t = TestTraffic.conversation(clientSegments: ["HELO a\r\n".bytes, "DATA\r\n".bytes], ackEach: true)
         let rules = """
