@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "weft", targets: ["weft"]),
         .executable(name: "weft-micro", targets: ["WeftMicro"]),
+        .executable(name: "weft-ids", targets: ["WeftIDSReplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -65,6 +66,31 @@ let package = Package(
         .target(
             name: "WeftCapture",
             dependencies: ["CPcap", "WeftModel"],
+            swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHyperscan",
+            pkgConfig: "libhs",
+            providers: [.apt(["libhyperscan-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "WeftIDS",
+            dependencies: ["CPCRE2", "CHyperscan", "CZlib"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WeftIDSReplay",
+            dependencies: ["WeftIDS"],
             swiftSettings: strict
         ),
         .target(
@@ -173,6 +199,10 @@ let package = Package(
         .testTarget(
             name: "WeftCaptureTests",
             dependencies: ["WeftCapture"]
+        ),
+        .testTarget(
+            name: "WeftIDSTests",
+            dependencies: ["WeftIDS"]
         ),
         .testTarget(
             name: "WeftSNMPTests",
