@@ -6,7 +6,7 @@ struct Weft: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weft",
         abstract: "Weft: a cloud network edge controller with a VNS3-compatible API.",
-        subcommands: [Serve.self, Status.self, SnapshotCommand.self, Version.self])
+        subcommands: [Serve.self, Status.self, SnapshotCommand.self, IDSCommand.self, Version.self])
 }
 
 struct Version: ParsableCommand {

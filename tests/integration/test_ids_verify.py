@@ -13,7 +13,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 VERIFY = REPO.parent / "shared" / "ids-verify" / "run-verify"
-ENGINE = Path(os.environ.get("WEFT_IDS_BIN", REPO / ".build" / "debug" / "weft-ids"))
+# The command, `weft ids replay`, which runs the weft-ids engine built beside weft.
+WEFT = Path(os.environ.get("WEFT_BIN", REPO / ".build" / "debug" / "weft"))
+ENGINE = WEFT.parent / "weft-ids"
 
 # Passing today: all 56 tests of the subset.
 THRESHOLD = 56
@@ -22,7 +24,7 @@ THRESHOLD = 56
 def test_ids_verify_subset():
     assert VERIFY.exists(), f"missing {VERIFY}"
     assert ENGINE.exists(), f"missing {ENGINE}: run `swift build --product weft-ids` (make test builds it)"
-    template = shlex.quote(str(ENGINE)) + " replay --rules {rules} --pcap {pcap} --log-dir {outdir} {args}"
+    template = shlex.quote(str(WEFT)) + " ids replay --rules {rules} --pcap {pcap} --log-dir {outdir} {args}"
     proc = subprocess.run(
         ["python3", str(VERIFY), "--engine", template, "-j", "2"],
         capture_output=True, text=True, timeout=1800,
