@@ -111,6 +111,16 @@ public final class Controller: Sendable {
         return result.value
     }
 
+    /// Like `commit`, where the body also returns what it changed for the audit row
+    /// (`FieldChanges.describe(old, new)`, say).
+    public func commit<T>(_ principal: String?, _ action: String, detail: String = "",
+                          describing body: (Database) throws -> (value: T, change: String)) throws -> T {
+        let result = try store.write(actor: principal ?? "system", action: action, detail: detail, describing: body)
+        refresh()
+        reconciler.wake()
+        return result.value
+    }
+
     /// Like `commit`, returning the generation the write created.
     public func commitReturningGeneration(_ principal: String?, _ action: String, detail: String = "", _ body: (Database) throws -> Void) throws -> Int {
         let result = try store.write(actor: principal ?? "system", action: action, detail: detail, body)

@@ -60,6 +60,22 @@ public final class Store: Sendable {
         }
     }
 
+    /// Like `write`, where the body also says what it changed: the audit row's detail is
+    /// `detail: change` (or the change alone when `detail` is empty).
+    public func write<T>(actor: String, action: String, detail: String = "",
+                         describing body: (Database) throws -> (value: T, change: String)) throws -> (value: T, generation: Int) {
+        try queue.write { db in
+            let (value, change) = try body(db)
+            try db.execute(sql: "UPDATE generation SET value = value + 1 WHERE id = 1")
+            let generation = try Int.fetchOne(db, sql: "SELECT value FROM generation WHERE id = 1") ?? 0
+            let line = detail.isEmpty ? change : change.isEmpty ? detail : "\(detail): \(change)"
+            try db.execute(
+                sql: "INSERT INTO audit (at, actor, action, detail, generation) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Store.now(), actor, action, String(line.prefix(1000)), generation])
+            return (value, generation)
+        }
+    }
+
     /// A write that is bookkeeping, not desired state (token last use, task progress):
     /// no generation bump, no audit row.
     public func writeBookkeeping<T>(_ body: (Database) throws -> T) throws -> T {

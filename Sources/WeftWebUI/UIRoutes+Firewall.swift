@@ -62,9 +62,8 @@ extension UIRoutes {
                                                 session: call.session, current: "/ui/firewall", flash: .error(refusal.message)), status: .badRequest)
             }
             let rules = draft.rules
-            let detail = Self.auditDetail(diff(from: controller.snapshot.firewall.entries.map(\.rule), to: rules), count: rules.count)
             do {
-                try await controller.changeFirewall(actor: call.context.principal, "firewall.overwrite", detail: detail) { policy in
+                try await controller.changeFirewall(actor: call.context.principal, "firewall.overwrite", context: "web UI") { policy in
                     guard Self.fingerprint(policy) == basedOn else {
                         throw ValidationError(.unavailable, name: "Conflict", "The firewall changed since this plan was made; review it again")
                     }
@@ -149,20 +148,6 @@ extension UIRoutes {
             return false
         }
         return RulePlan(added: added, removed: remaining, reordered: keptOld != kept)
-    }
-
-    /// What the audit log says of a save: the rules added and removed, not just a count
-    /// ("web UI: 3 rule(s), added 1 (A), removed 1 (B)"), at most 5 of each by text.
-    static func auditDetail(_ plan: RulePlan, count: Int) -> String {
-        func listed(_ rules: [String]) -> String {
-            rules.prefix(5).joined(separator: "; ") + (rules.count > 5 ? "; and \(rules.count - 5) more" : "")
-        }
-        var parts = ["web UI: \(count) rule(s)"]
-        if !plan.added.isEmpty { parts.append("added \(plan.added.count) (\(listed(plan.added)))") }
-        if !plan.removed.isEmpty { parts.append("removed \(plan.removed.count) (\(listed(plan.removed)))") }
-        if plan.reordered { parts.append("order changed") }
-        if parts.count == 1 { parts.append("no change") }
-        return parts.joined(separator: ", ")
     }
 
     /// Identifies the rule list a plan was made against.

@@ -9,167 +9,193 @@ import WeftModel
 /// chains, with rule ids, comments and a disabled flag).
 struct FirewallGroupRoutes {
     let firewall: FirewallRoutes
+    var controller: Controller { firewall.controller }
 
     func register(_ v2: APIGroup) {
-        let controller = firewall.controller
-
         // MARK: rule groups
-        v2.get("firewall/rule-groups") { _, _ in
-            let policy = controller.snapshot.firewall
-            return Reply.ok(.array(policy.ruleGroups.map { Self.present($0, policy) }))
-        }
-        v2.post("firewall/rule-groups") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/rule-groups",
-                                                     known: ["name", "rule_ids", "description"])
-            let name = try Self.groupName(body.string("name", required: true)!)
-            let ids = try Self.ids(body.object["rule_ids"])
-            let description = try body.string("description") ?? ""
-            let shown = try await firewall.change(context, "firewall.rulegroup.create", detail: name) { policy in
-                guard !policy.ruleGroups.contains(where: { $0.name == name }) else {
-                    throw APIError(.conflict, "Conflict", "Rule group \(name) already exists")
-                }
-                policy.ruleGroups.append(.init(name: name, description: description))
-                try Self.setMembers(name, ids, in: &policy)
-                return Self.present(policy.ruleGroups.last!, policy)
-            }
-            return Reply.ok(shown)
-        }
-        v2.get("firewall/rule-groups/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
-            let policy = controller.snapshot.firewall
-            guard let group = policy.ruleGroups.first(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
-            return Reply.ok(Self.present(group, policy))
-        }
-        v2.put("firewall/rule-groups/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/v2/firewall/rule-groups/{name}",
-                                                     known: ["name", "rule_ids", "description"])
-            let rename = try body.string("name").map(Self.groupName) ?? name
-            let ids = body.has("rule_ids") ? try Self.ids(body.object["rule_ids"]) : nil
-            let description = try body.string("description")
-            let shown = try await firewall.change(context, "firewall.rulegroup.update", detail: name) { policy in
-                guard let index = policy.ruleGroups.firstIndex(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
-                if rename != name {
-                    guard !policy.ruleGroups.contains(where: { $0.name == rename }) else { throw APIError(.conflict, "Conflict", "Rule group \(rename) already exists") }
-                    policy.ruleGroups[index].name = rename
-                    for i in policy.entries.indices { policy.entries[i].groups = policy.entries[i].groups.map { $0 == name ? rename : $0 } }
-                }
-                if let description { policy.ruleGroups[index].description = description }
-                if let ids { try Self.setMembers(rename, ids, in: &policy) }
-                return Self.present(policy.ruleGroups[index], policy)
-            }
-            return Reply.ok(shown)
-        }
-        v2.delete("firewall/rule-groups/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/rule-groups/{name}", known: [])
-            let shown = try await firewall.change(context, "firewall.rulegroup.delete", detail: name) { policy in
-                guard let index = policy.ruleGroups.firstIndex(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
-                let shown = Self.present(policy.ruleGroups[index], policy)
-                policy.ruleGroups.remove(at: index)
-                for i in policy.entries.indices { policy.entries[i].groups.removeAll { $0 == name } }
-                return shown
-            }
-            return Reply.ok(shown)
-        }
-        v2.post("firewall/rule-groups/:name/rules") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/rule-groups/{name}/rules", known: ["rule_id"])
-            let id = try Self.ids(.array([body.object["rule_id"] ?? .null])).first!
-            let shown = try await firewall.change(context, "firewall.rulegroup.add", detail: "\(name) \(id)") { policy in
-                guard let group = policy.ruleGroups.first(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
-                guard let index = policy.index(ofID: id) else { throw APIError.notFound("No firewall rule with id \(id)") }
-                if !policy.entries[index].groups.contains(name) { policy.entries[index].groups.append(name) }
-                return Self.present(group, policy)
-            }
-            return Reply.ok(shown)
-        }
+        v2.get("firewall/rule-groups", use: listRuleGroups)
+        v2.post("firewall/rule-groups", use: createRuleGroup)
+        v2.get("firewall/rule-groups/:name", use: showRuleGroup)
+        v2.put("firewall/rule-groups/:name", use: updateRuleGroup)
+        v2.delete("firewall/rule-groups/:name", use: deleteRuleGroup)
+        v2.post("firewall/rule-groups/:name/rules", use: addRuleToGroup)
 
         // MARK: subtables
-        v2.get("firewall/subtables") { _, _ in
-            Reply.ok(.array(controller.snapshot.firewall.subgroups.map(Self.present)))
-        }
-        v2.post("firewall/subtables") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/subtables",
-                                                     known: ["name", "type", "description", "rules"], limit: RequestFields.largeBodySize)
-            let name = try FirewallSubgroupRoutes.checkName(body.string("name", required: true)!)
-            if let type = try body.string("type") { try Self.checkType(type, for: name) }
-            let description = try body.string("description") ?? ""
-            let items = try Self.subtableRules(body.object["rules"], in: name)
-            let shown = try await firewall.change(context, "firewall.subtable.create", detail: name) { policy in
-                guard policy.subgroupIndex(named: name) == nil else { throw APIError(.conflict, "Conflict", "Subtable \(name) already exists") }
-                var group = FirewallPolicy.Subgroup(name: name, description: description)
-                for item in items { group.entries.append(policy.makeEntry(item.rule, comment: item.comment, disabled: item.disabled)) }
-                policy.subgroups.append(group)
-                return Self.present(group)
-            }
-            return Reply.ok(shown)
-        }
-        v2.get("firewall/subtables/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
-            guard let index = controller.snapshot.firewall.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
-            return Reply.ok(Self.present(controller.snapshot.firewall.subgroups[index]))
-        }
-        v2.put("firewall/subtables/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/v2/firewall/subtables/{name}",
-                                                     known: ["description", "rules"], limit: RequestFields.largeBodySize)
-            let description = try body.string("description")
-            let items = body.has("rules") ? try Self.subtableRules(body.object["rules"], in: name) : nil
-            let shown = try await firewall.change(context, "firewall.subtable.update", detail: name) { policy in
-                guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
-                if let description { policy.subgroups[index].description = description }
-                if let items {
-                    var entries: [FirewallPolicy.Entry] = []
-                    for item in items { entries.append(policy.makeEntry(item.rule, comment: item.comment, disabled: item.disabled)) }
-                    policy.subgroups[index].entries = entries
-                }
-                return Self.present(policy.subgroups[index])
-            }
-            return Reply.ok(shown)
-        }
-        v2.delete("firewall/subtables/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/subtables/{name}", known: [])
-            let shown = try await firewall.change(context, "firewall.subtable.delete", detail: name) { policy in
-                guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
-                return Self.present(policy.subgroups.remove(at: index))
-            }
-            return Reply.ok(shown)
-        }
-        v2.post("firewall/subtables/:name/rules") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/subtables/{name}/rules",
-                                                     known: ["rule", "position", "comment", "disabled"])
-            let rule = try FirewallSubgroupRoutes.rules(body.string("rule", required: true)!, in: name)
-            guard rule.count == 1 else { throw APIError.argument("Field \"rule\" must hold exactly one rule") }
-            let position = try body.int("position")
-            let comment = try body.string("comment") ?? ""
-            let disabled = try body.bool("disabled") ?? false
-            let shown = try await firewall.change(context, "firewall.subtable.rule.add", detail: "\(name) \(rule[0])") { policy in
-                guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
-                let count = policy.subgroups[index].entries.count
-                let at = position.map { $0 < 0 ? count : min($0, count) } ?? count
-                policy.subgroups[index].entries.insert(policy.makeEntry(rule[0], comment: comment, disabled: disabled), at: at)
-                return Self.present(policy.subgroups[index])
-            }
-            return Reply.ok(shown)
-        }
-        v2.delete("firewall/subtables/:name/rules/:rule_id") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            guard let id = context.parameters.get("rule_id").flatMap({ Int($0) }) else { throw APIError.argument("Path parameter \"rule_id\" must be an integer") }
-            _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/subtables/{name}/rules/{rule_id}", known: [])
-            let shown = try await firewall.change(context, "firewall.subtable.rule.delete", detail: "\(name) \(id)") { policy in
-                guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
-                guard let at = policy.subgroups[index].entries.firstIndex(where: { $0.id == id }) else {
-                    throw APIError.notFound("Subtable \(name) has no rule with id \(id)")
-                }
-                policy.subgroups[index].entries.remove(at: at)
-                return Self.present(policy.subgroups[index])
-            }
-            return Reply.ok(shown)
-        }
+        v2.get("firewall/subtables", use: listSubtables)
+        v2.post("firewall/subtables", use: createSubtable)
+        v2.get("firewall/subtables/:name", use: showSubtable)
+        v2.put("firewall/subtables/:name", use: updateSubtable)
+        v2.delete("firewall/subtables/:name", use: deleteSubtable)
+        v2.post("firewall/subtables/:name/rules", use: addSubtableRule)
+        v2.delete("firewall/subtables/:name/rules/:rule_id", use: deleteSubtableRule)
     }
+
+    @Sendable func listRuleGroups(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let policy = controller.snapshot.firewall
+        return Reply.ok(.array(policy.ruleGroups.map { Self.present($0, policy) }))
+    }
+
+    @Sendable func createRuleGroup(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/rule-groups",
+                                                 known: ["name", "rule_ids", "description"])
+        let name = try Self.groupName(body.string("name", required: true)!)
+        let ids = try Self.ids(body.object["rule_ids"])
+        let description = try body.string("description") ?? ""
+        let shown = try await firewall.change(context, "firewall.rulegroup.create", detail: name) { policy in
+            guard !policy.ruleGroups.contains(where: { $0.name == name }) else {
+                throw APIError(.conflict, "Conflict", "Rule group \(name) already exists")
+            }
+            policy.ruleGroups.append(.init(name: name, description: description))
+            try Self.setMembers(name, ids, in: &policy)
+            return Self.present(policy.ruleGroups.last!, policy)
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func showRuleGroup(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let policy = controller.snapshot.firewall
+        guard let group = policy.ruleGroups.first(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
+        return Reply.ok(Self.present(group, policy))
+    }
+
+    @Sendable func updateRuleGroup(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/v2/firewall/rule-groups/{name}",
+                                                 known: ["name", "rule_ids", "description"])
+        let rename = try body.string("name").map(Self.groupName) ?? name
+        let ids = body.has("rule_ids") ? try Self.ids(body.object["rule_ids"]) : nil
+        let description = try body.string("description")
+        let shown = try await firewall.change(context, "firewall.rulegroup.update", detail: name) { policy in
+            guard let index = policy.ruleGroups.firstIndex(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
+            if rename != name {
+                guard !policy.ruleGroups.contains(where: { $0.name == rename }) else { throw APIError(.conflict, "Conflict", "Rule group \(rename) already exists") }
+                policy.ruleGroups[index].name = rename
+                for i in policy.entries.indices { policy.entries[i].groups = policy.entries[i].groups.map { $0 == name ? rename : $0 } }
+            }
+            if let description { policy.ruleGroups[index].description = description }
+            if let ids { try Self.setMembers(rename, ids, in: &policy) }
+            return Self.present(policy.ruleGroups[index], policy)
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func deleteRuleGroup(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/rule-groups/{name}", known: [])
+        let shown = try await firewall.change(context, "firewall.rulegroup.delete", detail: name) { policy in
+            guard let index = policy.ruleGroups.firstIndex(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
+            let shown = Self.present(policy.ruleGroups[index], policy)
+            policy.ruleGroups.remove(at: index)
+            for i in policy.entries.indices { policy.entries[i].groups.removeAll { $0 == name } }
+            return shown
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func addRuleToGroup(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/rule-groups/{name}/rules", known: ["rule_id"])
+        let id = try Self.ids(.array([body.object["rule_id"] ?? .null])).first!
+        let shown = try await firewall.change(context, "firewall.rulegroup.add", detail: "\(name) \(id)") { policy in
+            guard let group = policy.ruleGroups.first(where: { $0.name == name }) else { throw APIError.notFound("No rule group named \(name)") }
+            guard let index = policy.index(ofID: id) else { throw APIError.notFound("No firewall rule with id \(id)") }
+            if !policy.entries[index].groups.contains(name) { policy.entries[index].groups.append(name) }
+            return Self.present(group, policy)
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func listSubtables(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        Reply.ok(.array(controller.snapshot.firewall.subgroups.map(Self.present)))
+    }
+
+    @Sendable func createSubtable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/subtables",
+                                                 known: ["name", "type", "description", "rules"], limit: RequestFields.largeBodySize)
+        let name = try FirewallSubgroupRoutes.checkName(body.string("name", required: true)!)
+        if let type = try body.string("type") { try Self.checkType(type, for: name) }
+        let description = try body.string("description") ?? ""
+        let items = try Self.subtableRules(body.object["rules"], in: name)
+        let shown = try await firewall.change(context, "firewall.subtable.create", detail: name) { policy in
+            guard policy.subgroupIndex(named: name) == nil else { throw APIError(.conflict, "Conflict", "Subtable \(name) already exists") }
+            var group = FirewallPolicy.Subgroup(name: name, description: description)
+            for item in items { group.entries.append(policy.makeEntry(item.rule, comment: item.comment, disabled: item.disabled)) }
+            policy.subgroups.append(group)
+            return Self.present(group)
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func showSubtable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        guard let index = controller.snapshot.firewall.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
+        return Reply.ok(Self.present(controller.snapshot.firewall.subgroups[index]))
+    }
+
+    @Sendable func updateSubtable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/v2/firewall/subtables/{name}",
+                                                 known: ["description", "rules"], limit: RequestFields.largeBodySize)
+        let description = try body.string("description")
+        let items = body.has("rules") ? try Self.subtableRules(body.object["rules"], in: name) : nil
+        let shown = try await firewall.change(context, "firewall.subtable.update", detail: name) { policy in
+            guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
+            if let description { policy.subgroups[index].description = description }
+            if let items {
+                var entries: [FirewallPolicy.Entry] = []
+                for item in items { entries.append(policy.makeEntry(item.rule, comment: item.comment, disabled: item.disabled)) }
+                policy.subgroups[index].entries = entries
+            }
+            return Self.present(policy.subgroups[index])
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func deleteSubtable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/subtables/{name}", known: [])
+        let shown = try await firewall.change(context, "firewall.subtable.delete", detail: name) { policy in
+            guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
+            return Self.present(policy.subgroups.remove(at: index))
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func addSubtableRule(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/v2/firewall/subtables/{name}/rules",
+                                                 known: ["rule", "position", "comment", "disabled"])
+        let rule = try FirewallSubgroupRoutes.rules(body.string("rule", required: true)!, in: name)
+        guard rule.count == 1 else { throw APIError.argument("Field \"rule\" must hold exactly one rule") }
+        let position = try body.int("position")
+        let comment = try body.string("comment") ?? ""
+        let disabled = try body.bool("disabled") ?? false
+        let shown = try await firewall.change(context, "firewall.subtable.rule.add", detail: "\(name) \(rule[0])") { policy in
+            guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
+            let count = policy.subgroups[index].entries.count
+            let at = position.map { $0 < 0 ? count : min($0, count) } ?? count
+            policy.subgroups[index].entries.insert(policy.makeEntry(rule[0], comment: comment, disabled: disabled), at: at)
+            return Self.present(policy.subgroups[index])
+        }
+        return Reply.ok(shown)
+    }
+
+    @Sendable func deleteSubtableRule(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        guard let id = context.parameters.get("rule_id").flatMap({ Int($0) }) else { throw APIError.argument("Path parameter \"rule_id\" must be an integer") }
+        _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/v2/firewall/subtables/{name}/rules/{rule_id}", known: [])
+        let shown = try await firewall.change(context, "firewall.subtable.rule.delete", detail: "\(name) \(id)") { policy in
+            guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("No subtable named \(name)") }
+            guard let at = policy.subgroups[index].entries.firstIndex(where: { $0.id == id }) else {
+                throw APIError.notFound("Subtable \(name) has no rule with id \(id)")
+            }
+            policy.subgroups[index].entries.remove(at: at)
+            return Self.present(policy.subgroups[index])
+        }
+        return Reply.ok(shown)
+    }
+
 
     // MARK: - Helpers
 
@@ -234,7 +260,7 @@ struct FirewallGroupRoutes {
 
     /// `rules`: strings or {rule, position, comment, disabled}, ordered by position.
     static func subtableRules(_ value: JSONValue?, in name: String) throws -> [(rule: String, comment: String, disabled: Bool)] {
-        let items = try FirewallRoutes.ruleObjects(value ?? .array([]))
+        let items = try FirewallInput.ruleObjects(value ?? .array([]))
         return try items.map { item in
             let lines = try FirewallSubgroupRoutes.rules(item.rule, in: name)
             guard lines.count == 1 else { throw APIError.argument("Each subtable rule must be one rule") }

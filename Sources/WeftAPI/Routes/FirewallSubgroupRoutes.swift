@@ -10,68 +10,77 @@ import WeftModel
 /// firewall's one write path; deleting a subgroup a rule still jumps to is refused.
 struct FirewallSubgroupRoutes {
     let firewall: FirewallRoutes
+    var controller: Controller { firewall.controller }
 
     func register(_ api: APIGroup) {
-        let controller = firewall.controller
-        api.get("firewall/rules/subgroup") { request, _ in
-            let name = request.query("name")
-            var rows: [JSONValue] = []
-            for group in controller.snapshot.firewall.subgroups where name == nil || group.name == name {
-                rows.append(.array([.string(group.name)]))
-                rows += group.rules.map { .array([.string($0)]) }
-            }
-            return Reply.ok(.array(rows))
-        }
-        api.post("firewall/rules/subgroup") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/firewall/rules/subgroup",
-                                                     known: ["rules", "name", "position", "flush"], limit: RequestFields.largeBodySize)
-            let name = try Self.checkName(body.string("name", required: true)!)
-            let lines = try Self.rules(body.string("rules") ?? "", in: name)
-            let position = try body.int("position")
-            let flush = try body.bool("flush") ?? false
-            try await firewall.change(context, "firewall.subgroup.update", detail: "\(name): \(lines.count) rules") { policy in
-                let index = policy.subgroupIndex(named: name) ?? {
-                    policy.subgroups.append(.init(name: name))
-                    return policy.subgroups.count - 1
-                }()
-                if flush { policy.subgroups[index].entries.removeAll() }
-                let count = policy.subgroups[index].entries.count
-                var at = position.map { $0 < 0 ? count : min($0, count) } ?? count
-                for line in lines {
-                    let entry = policy.makeEntry(line)
-                    policy.subgroups[index].entries.insert(entry, at: at)
-                    at += 1
-                }
-            }
-            return Reply.ok(["status": "ok", "rules": .string(lines.joined(separator: "\n"))])
-        }
-        api.delete("firewall/rules/subgroup") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/firewall/rules/subgroup",
-                                                     known: ["name", "rules"], limit: RequestFields.largeBodySize)
-            let name = try body.string("name", required: true)!
-            let text = try body.string("rules") ?? ""
-            try await firewall.change(context, "firewall.subgroup.delete", detail: name) { policy in
-                guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("Chain named \(name) not found.") }
-                let lines = try Self.rules(text, in: name)
-                if lines.isEmpty {
-                    policy.subgroups.remove(at: index)
-                    return
-                }
-                for line in lines {
-                    guard let at = policy.subgroups[index].entries.firstIndex(where: { FirewallRoutes.same($0.rule, line) }) else {
-                        throw APIError.notFound("Subgroup \(name) has no rule \"\(line)\"")
-                    }
-                    policy.subgroups[index].entries.remove(at: at)
-                }
-            }
-            return Reply.ok(["status": "finished_ok"])
-        }
-        api.put("firewall/rules/subgroup") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/firewall/rules/subgroup", known: ["reinitialize"])
-            if try body.bool("reinitialize") ?? true { controller.reconciler.wake() }
-            return Reply.ok(.object(JSONObject()))
-        }
+        api.get("firewall/rules/subgroup", use: list)
+        api.post("firewall/rules/subgroup", use: add)
+        api.delete("firewall/rules/subgroup", use: remove)
+        api.put("firewall/rules/subgroup", use: reinitialize)
     }
+
+    @Sendable func list(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = request.query("name")
+        var rows: [JSONValue] = []
+        for group in controller.snapshot.firewall.subgroups where name == nil || group.name == name {
+            rows.append(.array([.string(group.name)]))
+            rows += group.rules.map { .array([.string($0)]) }
+        }
+        return Reply.ok(.array(rows))
+    }
+
+    @Sendable func add(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/firewall/rules/subgroup",
+                                                 known: ["rules", "name", "position", "flush"], limit: RequestFields.largeBodySize)
+        let name = try Self.checkName(body.string("name", required: true)!)
+        let lines = try Self.rules(body.string("rules") ?? "", in: name)
+        let position = try body.int("position")
+        let flush = try body.bool("flush") ?? false
+        try await firewall.change(context, "firewall.subgroup.update", detail: "\(name): \(lines.count) rules") { policy in
+            let index = policy.subgroupIndex(named: name) ?? {
+                policy.subgroups.append(.init(name: name))
+                return policy.subgroups.count - 1
+            }()
+            if flush { policy.subgroups[index].entries.removeAll() }
+            let count = policy.subgroups[index].entries.count
+            var at = position.map { $0 < 0 ? count : min($0, count) } ?? count
+            for line in lines {
+                let entry = policy.makeEntry(line)
+                policy.subgroups[index].entries.insert(entry, at: at)
+                at += 1
+            }
+        }
+        return Reply.ok(["status": "ok", "rules": .string(lines.joined(separator: "\n"))])
+    }
+
+    @Sendable func remove(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/firewall/rules/subgroup",
+                                                 known: ["name", "rules"], limit: RequestFields.largeBodySize)
+        let name = try body.string("name", required: true)!
+        let text = try body.string("rules") ?? ""
+        try await firewall.change(context, "firewall.subgroup.delete", detail: name) { policy in
+            guard let index = policy.subgroupIndex(named: name) else { throw APIError.notFound("Chain named \(name) not found.") }
+            let lines = try Self.rules(text, in: name)
+            if lines.isEmpty {
+                policy.subgroups.remove(at: index)
+                return
+            }
+            for line in lines {
+                guard let at = policy.subgroups[index].entries.firstIndex(where: { FirewallInput.same($0.rule, line) }) else {
+                    throw APIError.notFound("Subgroup \(name) has no rule \"\(line)\"")
+                }
+                policy.subgroups[index].entries.remove(at: at)
+            }
+        }
+        return Reply.ok(["status": "finished_ok"])
+    }
+
+    @Sendable func reinitialize(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/firewall/rules/subgroup", known: ["reinitialize"])
+        if try body.bool("reinitialize") ?? true { controller.reconciler.wake() }
+        return Reply.ok(.object(JSONObject()))
+    }
+
 
     static func checkName(_ name: String) throws -> String {
         guard CustomerChain.family(ofSubgroup: name) != nil, name.utf8.count <= 28,
@@ -86,7 +95,7 @@ struct FirewallSubgroupRoutes {
         try TextLines.split(text).compactMap { raw -> String? in
             let line = raw.trimmed
             guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
-            return try FirewallRoutes.ruleText(line.hasPrefix(name + " ") ? line : "\(name) \(line)")
+            return try FirewallInput.ruleText(line.hasPrefix(name + " ") ? line : "\(name) \(line)")
         }
     }
 }

@@ -10,17 +10,25 @@ struct InterfaceRoutes {
     let controller: Controller
 
     func register(_ api: APIGroup) {
-        api.get("interfaces") { _, _ in Reply.ok(.array(try await list())) }
-        api.get("interfaces/system") { _, _ in Reply.ok(.array(try await list())) }
-        api.get("interfaces/system/:id") { _, context in
-            guard let text = context.parameters.get("id"), let id = Int(text) else {
-                throw APIError.argument("Interface id must be an integer")
-            }
-            let facts = await controller.facts.refresh()
-            guard let link = facts.interfaces.first(where: { $0.index == id }) else { throw APIError.notFound("No interface with id \(id)") }
-            return Reply.ok(Self.present(link, facts: facts))
-        }
+        api.get("interfaces", use: all)
+        api.get("interfaces/system", use: all)
+        api.get("interfaces/system/:id", use: one)
     }
+
+    /// `GET /api/interfaces` and `/api/interfaces/system`: every interface but `lo`.
+    @Sendable func all(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        Reply.ok(.array(try await list()))
+    }
+
+    @Sendable func one(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("id"), let id = Int(text) else {
+            throw APIError.argument("Interface id must be an integer")
+        }
+        let facts = await controller.facts.refresh()
+        guard let link = facts.interfaces.first(where: { $0.index == id }) else { throw APIError.notFound("No interface with id \(id)") }
+        return Reply.ok(Self.present(link, facts: facts))
+    }
+
 
     func list() async throws -> [JSONValue] {
         let facts = await controller.facts.refresh()

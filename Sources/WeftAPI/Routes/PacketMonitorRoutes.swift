@@ -34,62 +34,77 @@ struct PacketMonitorRoutes {
     }
 
     func register(_ api: APIGroup) {
-        let monitors = self.monitors
-        let logger = controller.logger
-        api.get("packet_monitors") { _, _ in
-            Reply.ok(.array(monitors.list().map(Self.present)))
-        }
-        api.post("packet_monitor") { request, context in
-            let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/packet_monitor", known: Self.known)
-            let name = try body.string("name", required: true)!
-            let definition = try Self.mapped {
-                try PacketMonitorDefinition(name: name, type: body.string("type", required: true)!,
-                                            interface: body.string("interface", required: true)!,
-                                            filter: body.string("filter") ?? "",
-                                            duration: body.string("duration", required: true)!,
-                                            destination: body.string("destination") ?? "file",
-                                            maxPackets: body.int("max_packets"), maxBytes: body.int("max_bytes"),
-                                            createdAt: Int(Date().timeIntervalSince1970))
-            }
-            let created = try Self.mapped { try monitors.create(definition) }
-            logger.notice("packet monitor created", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
-            return Reply.ok(Self.present(created))
-        }
-        api.get("packet_monitor/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
-            return Reply.ok(Self.present(try Self.mapped { try monitors.get(name) }))
-        }
-        api.delete("packet_monitor/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/packet_monitor/{name}", known: [])
-            let last: PacketMonitorInfo
-            do { last = try await monitors.delete(name) } catch { throw Self.apiError(error) }
-            logger.notice("packet monitor deleted", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
-            return Reply.ok(Self.outcome("Packet monitor \(name) deleted", last))
-        }
-        api.put("packet_monitor/:name/start") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/packet_monitor/{name}/start", known: [])
-            let started = try Self.mapped { try monitors.start(name) }
-            logger.notice("packet monitor started", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
-            return Reply.ok(Self.outcome("Packet monitor \(name) is running", started))
-        }
-        api.put("packet_monitor/:name/stop") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/packet_monitor/{name}/stop", known: [])
-            let stopped: PacketMonitorInfo
-            do { stopped = try await monitors.stop(name) } catch { throw Self.apiError(error) }
-            return Reply.ok(Self.outcome("Packet monitor \(name) is \(stopped.status)", stopped))
-        }
-        api.get("packet_monitor/:name/download") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let bytes = try Self.mapped { try monitors.contents(name) }
-            return Self.download(bytes, name: name, accept: request.headers[.accept])
-        }
-        api.get("sniffer/stream") { request, _ in
-            try stream(request)
-        }
+        api.get("packet_monitors", use: list)
+        api.post("packet_monitor", use: create)
+        api.get("packet_monitor/:name", use: show)
+        api.delete("packet_monitor/:name", use: delete)
+        api.put("packet_monitor/:name/start", use: start)
+        api.put("packet_monitor/:name/stop", use: stop)
+        api.get("packet_monitor/:name/download", use: download)
+        api.get("sniffer/stream", use: sniff)
     }
+
+    @Sendable func list(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        Reply.ok(.array(monitors.list().map(Self.present)))
+    }
+
+    @Sendable func create(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/packet_monitor", known: Self.known)
+        let name = try body.string("name", required: true)!
+        let definition = try Self.mapped {
+            try PacketMonitorDefinition(name: name, type: body.string("type", required: true)!,
+                                        interface: body.string("interface", required: true)!,
+                                        filter: body.string("filter") ?? "",
+                                        duration: body.string("duration", required: true)!,
+                                        destination: body.string("destination") ?? "file",
+                                        maxPackets: body.int("max_packets"), maxBytes: body.int("max_bytes"),
+                                        createdAt: Int(Date().timeIntervalSince1970))
+        }
+        let created = try Self.mapped { try monitors.create(definition) }
+        controller.logger.notice("packet monitor created", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
+        return Reply.ok(Self.present(created))
+    }
+
+    @Sendable func show(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        return Reply.ok(Self.present(try Self.mapped { try monitors.get(name) }))
+    }
+
+    @Sendable func delete(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        _ = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/packet_monitor/{name}", known: [])
+        let last: PacketMonitorInfo
+        do { last = try await monitors.delete(name) } catch { throw Self.apiError(error) }
+        controller.logger.notice("packet monitor deleted", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
+        return Reply.ok(Self.outcome("Packet monitor \(name) deleted", last))
+    }
+
+    @Sendable func start(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/packet_monitor/{name}/start", known: [])
+        let started = try Self.mapped { try monitors.start(name) }
+        controller.logger.notice("packet monitor started", metadata: ["capture.monitor": "\(name)", "actor": "\(context.principal ?? "?")"])
+        return Reply.ok(Self.outcome("Packet monitor \(name) is running", started))
+    }
+
+    @Sendable func stop(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/packet_monitor/{name}/stop", known: [])
+        let stopped: PacketMonitorInfo
+        do { stopped = try await monitors.stop(name) } catch { throw Self.apiError(error) }
+        return Reply.ok(Self.outcome("Packet monitor \(name) is \(stopped.status)", stopped))
+    }
+
+    @Sendable func download(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let bytes = try Self.mapped { try monitors.contents(name) }
+        return Self.download(bytes, name: name, accept: request.headers[.accept])
+    }
+
+    @Sendable func sniff(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        try stream(request)
+    }
+
 
     // MARK: - Download
 

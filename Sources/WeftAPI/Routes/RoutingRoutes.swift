@@ -16,8 +16,8 @@ struct RoutingRoutes {
         api.get("routes", use: list)
         api.post("routes", use: create)
         api.delete("routes/:route_id", use: delete)
-        api.put("routes/:route_id/enable") { request, context in try await setEnabled(true, request, context) }
-        api.put("routes/:route_id/disable") { request, context in try await setEnabled(false, request, context) }
+        api.put("routes/:route_id/enable", use: enable)
+        api.put("routes/:route_id/disable", use: disable)
     }
 
     @Sendable func list(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
@@ -34,6 +34,14 @@ struct RoutingRoutes {
     @Sendable func delete(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         try controller.deleteRoute(id: context.parameters.get("route_id"), actor: context.principal)
         return Reply.ok(await RouteView.table(controller))
+    }
+
+    @Sendable func enable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        try await setEnabled(true, request, context)
+    }
+
+    @Sendable func disable(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        try await setEnabled(false, request, context)
     }
 
     func setEnabled(_ enabled: Bool, _ request: Request, _ context: WeftRequestContext) async throws -> Response {

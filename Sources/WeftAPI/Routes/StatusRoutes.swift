@@ -11,74 +11,83 @@ struct StatusRoutes {
     let controller: Controller
 
     func register(_ api: APIGroup) {
-        api.get("status") { _, _ in
-            let state = controller.snapshot
-            let board = controller.reconciler.board
-            var subsystems = JSONObject()
-            for status in board.all {
-                subsystems[status.name] = [
-                    "status": .string(status.state.rawValue),
-                    "desired_generation": .int(status.desiredGeneration),
-                    "applied_generation": .optional(status.appliedGeneration),
-                    "message": .string(status.message),
-                    "last_changes": .array(status.lastChanges.map { .string($0) }),
-                    "updated_at_i": .int(status.updatedAt),
-                ]
-            }
-            // Who is connected (overlay clients with their protocol), which remote subnets are
-            // reachable, and each tunnel's state.
-            var clients = JSONObject()
-            for (address, protocolName) in (controller.clientWatcher?.connected ?? [:]).sorted(by: { $0.key < $1.key }) {
-                clients[address] = ["protocol": .string(protocolName)]
-            }
-            let live = controller.ipsec?.liveTunnels() ?? [:]
-            var tunnels = JSONObject()
-            var subnets: [JSONValue] = []
-            for endpoint in state.ipsec.endpoints {
-                for tunnel in endpoint.tunnels {
-                    let connected = live[tunnel.id]?.connected ?? false
-                    tunnels[String(tunnel.id)] = ["endpoint_id": .int(endpoint.id), "connected": .bool(connected), "enabled": .bool(tunnel.enabled)]
-                    if connected, let network = IPv4Network(tunnel.remoteSubnet) {
-                        subnets.append(.array([.string(network.network.description), .string(network.netmask.description)]))
-                    }
+        api.get("status", use: status)
+        api.get("status/system", use: system)
+        api.get("status/task", use: task)
+        api.get("audit", use: audit)
+    }
+
+    @Sendable func status(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let state = controller.snapshot
+        let board = controller.reconciler.board
+        var subsystems = JSONObject()
+        for status in board.all {
+            subsystems[status.name] = [
+                "status": .string(status.state.rawValue),
+                "desired_generation": .int(status.desiredGeneration),
+                "applied_generation": .optional(status.appliedGeneration),
+                "message": .string(status.message),
+                "last_changes": .array(status.lastChanges.map { .string($0) }),
+                "updated_at_i": .int(status.updatedAt),
+            ]
+        }
+        // Who is connected (overlay clients with their protocol), which remote subnets are
+        // reachable, and each tunnel's state.
+        var clients = JSONObject()
+        for (address, protocolName) in (controller.clientWatcher?.connected ?? [:]).sorted(by: { $0.key < $1.key }) {
+            clients[address] = ["protocol": .string(protocolName)]
+        }
+        let live = controller.ipsec?.liveTunnels() ?? [:]
+        var tunnels = JSONObject()
+        var subnets: [JSONValue] = []
+        for endpoint in state.ipsec.endpoints {
+            for tunnel in endpoint.tunnels {
+                let connected = live[tunnel.id]?.connected ?? false
+                tunnels[String(tunnel.id)] = ["endpoint_id": .int(endpoint.id), "connected": .bool(connected), "enabled": .bool(tunnel.enabled)]
+                if connected, let network = IPv4Network(tunnel.remoteSubnet) {
+                    subnets.append(.array([.string(network.network.description), .string(network.netmask.description)]))
                 }
             }
-            return Reply.ok([
-                "connected_clients": .object(clients),
-                "connected_subnets": .array(subnets),
-                "ipsec": .object(tunnels),
-                "weft": [
-                    "version": .string(WeftVersion.weft),
-                    "generation": .int(state.generation),
-                    "apply": .bool(board.applying),
-                    "mode": .string(board.applying ? "apply" : "no-apply: the API and planning run, the OS is never touched"),
-                    "subsystems": .object(subsystems),
-                ],
-            ])
         }
-        api.get("status/system") { request, _ in
-            if let text = request.query("timestamp"), Int(text) == nil {
-                throw APIError.argument("Query \"timestamp\" must be an integer (unix time)")
-            }
-            return Reply.ok(SystemStatus.collect(dataDirectory: controller.options.dataDirectory))
-        }
-        api.get("status/task") { request, _ in
-            guard let token = request.query("token"), !token.isEmpty else {
-                throw APIError.argument("Query \"token\" is required")
-            }
-            guard let task = try controller.store.task(token: token) else { throw APIError.notFound("No task with token \(token)") }
-            return Reply.ok(["task_status": .string(task.status.rawValue), "kind": .string(task.kind), "message": .string(task.message)])
-        }
-        api.get("audit") { request, _ in
-            let limit = min(max(Int(request.query("limit") ?? "") ?? 200, 1), 1000)
-            let entries = try controller.store.audit(limit: limit)
-            return Reply.ok(.array(entries.map { entry in
-                ["id": .int(entry.id), "at": .string(Timestamps.iso8601(entry.at)), "at_i": .int(entry.at),
-                 "actor": .string(entry.actor), "action": .string(entry.action), "detail": .string(entry.detail),
-                 "generation": .int(entry.generation)]
-            }))
-        }
+        return Reply.ok([
+            "connected_clients": .object(clients),
+            "connected_subnets": .array(subnets),
+            "ipsec": .object(tunnels),
+            "weft": [
+                "version": .string(WeftVersion.weft),
+                "generation": .int(state.generation),
+                "apply": .bool(board.applying),
+                "mode": .string(board.applying ? "apply" : "no-apply: the API and planning run, the OS is never touched"),
+                "subsystems": .object(subsystems),
+            ],
+        ])
     }
+
+    @Sendable func system(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        if let text = request.query("timestamp"), Int(text) == nil {
+            throw APIError.argument("Query \"timestamp\" must be an integer (unix time)")
+        }
+        return Reply.ok(SystemStatus.collect(dataDirectory: controller.options.dataDirectory))
+    }
+
+    @Sendable func task(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        guard let token = request.query("token"), !token.isEmpty else {
+            throw APIError.argument("Query \"token\" is required")
+        }
+        guard let task = try controller.store.task(token: token) else { throw APIError.notFound("No task with token \(token)") }
+        return Reply.ok(["task_status": .string(task.status.rawValue), "kind": .string(task.kind), "message": .string(task.message)])
+    }
+
+    @Sendable func audit(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let limit = min(max(Int(request.query("limit") ?? "") ?? 200, 1), 1000)
+        let entries = try controller.store.audit(limit: limit)
+        return Reply.ok(.array(entries.map { entry in
+            ["id": .int(entry.id), "at": .string(Timestamps.iso8601(entry.at)), "at_i": .int(entry.at),
+             "actor": .string(entry.actor), "action": .string(entry.action), "detail": .string(entry.detail),
+             "generation": .int(entry.generation)]
+        }))
+    }
+
 }
 
 /// Host figures for `GET /api/status/system`, read from /proc and statvfs.

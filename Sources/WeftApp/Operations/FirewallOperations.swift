@@ -10,20 +10,25 @@ import WeftStore
 /// a refusal at any step leaves store and kernel as they were.
 extension Controller {
     /// Runs one firewall read-modify-write; writes are serialised so none loses another.
+    /// The audit row says what changed (`FirewallChange`), after the optional `context`
+    /// ("web UI", "id 3").
     @discardableResult
-    public func changeFirewall<T: Sendable>(actor: String?, _ action: String, detail: String, force: Bool = false,
+    public func changeFirewall<T: Sendable>(actor: String?, _ action: String, context: String? = nil, force: Bool = false,
                                             _ mutate: @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let arrived = clock.now
         return try await firewallGate.run {
             let started = clock.now
-            var policy = self.snapshot.firewall
+            let before = self.snapshot.firewall
+            var policy = before
             let result = try mutate(&policy)
+            let change = FirewallChange(from: before, to: policy).description(ruleCount: policy.entries.count)
+            let detail = context.map { "\($0): \(change)" } ?? change
             let rules = try self.checkFirewall(policy, force: force)
             let checked = clock.now
             let frozen = policy
             let commit: @Sendable () throws -> Int = {
-                try self.commitReturningGeneration(actor, action, detail: String(detail.prefix(500))) { db in
+                try self.commitReturningGeneration(actor, action, detail: String(detail.prefix(600))) { db in
                     try Store.set(.firewall, frozen, in: db)
                 }
             }

@@ -5,16 +5,18 @@ import WeftStore
 /// all of its input first, then rewrites the stored configuration in one transaction; the
 /// reconciler loads the result into charon and BIRD.
 extension Controller {
-    /// One read-modify-write of the IPsec configuration, audited as `action`.
+    /// One read-modify-write of the IPsec configuration, audited as `action` with the
+    /// fields it changed (`endpoints.0.name "a" → "b"`; pre-shared keys only as changed).
     @discardableResult
     public func changeIpsec<T>(actor: String?, _ action: String, detail: String = "",
                                _ mutate: (inout IpsecConfig) throws -> T) throws -> T {
-        try commit(actor, action, detail: detail) { db in
-            var config = try Store.get(.ipsec, in: db) ?? IpsecConfig()
+        try commit(actor, action, detail: detail, describing: { db -> (value: T, change: String) in
+            let before = try Store.get(.ipsec, in: db) ?? IpsecConfig()
+            var config = before
             let result = try mutate(&config)
             try Store.set(.ipsec, config, in: db)
-            return result
-        }
+            return (result, FieldChanges.describe(before, config))
+        })
     }
 
     public static func endpointIndex(_ id: String?, in config: IpsecConfig) throws -> Int {

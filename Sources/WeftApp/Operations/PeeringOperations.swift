@@ -41,12 +41,14 @@ extension Controller {
     }
 
     public func updatePeer(id: String?, _ body: InputFields, actor: String?) throws {
-        try commit(actor, "peering.peer.update", detail: id ?? "") { db in
+        try commit(actor, "peering.peer.update", detail: id ?? "", describing: { db -> (value: Void, change: String) in
             var peers = try Store.get(.peeringPeers, in: db) ?? PeeringPeers()
             let index = try Self.peerIndex(id, peers)
+            let before = peers.peers[index]
             try Self.apply(body, to: &peers.peers[index], creating: false)
             try Store.set(.peeringPeers, peers, in: db)
-        }
+            return ((), FieldChanges.describe(before, peers.peers[index]))
+        })
     }
 
     public func removePeer(id: String?, actor: String?) throws {
