@@ -16,7 +16,7 @@ RELEASE_BIN := $(CURDIR)/.build/release/weft
 # What the binary is built from: `make run` rebuilds only when one of these changed.
 SOURCES     := Package.swift $(shell find Sources -type f)
 
-.PHONY: all deps test-deps build release run test unit integration e2e ui venv bench clean
+.PHONY: all deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean
 
 all: build
 
@@ -60,7 +60,7 @@ venv: $(VENV)/.installed
 # namespaces, as root) and e2e (the cohesivenet SDK against real daemons).
 test: test-deps venv
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory unit integration e2e ui
+	$(MAKE) --no-print-directory unit integration e2e ui fuzz-smoke
 
 unit:
 	$(SWIFT) test --skip-build
@@ -74,6 +74,16 @@ e2e:
 # The web UI in a real headless Chromium (Selenium, Debian's chromium-driver).
 ui:
 	WEFT_BIN=$(DEBUG_BIN) $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/ui $(PYTEST_ARGS)
+
+# libFuzzer (-sanitize=fuzzer,address) on the parsers of what arrives from the network or
+# an upload: 10^6 inputs per target (`make fuzz`), or a short smoke run (`make test`).
+FUZZ_RUNS ?= 1000000
+fuzz:
+	./scripts/fuzz $(FUZZ_RUNS)
+	./scripts/fuzz-ids $(FUZZ_RUNS)
+
+fuzz-smoke:
+	./scripts/fuzz 3000
 
 bench: test-deps venv release
 	./scripts/bench/api $(RELEASE_BIN)

@@ -69,7 +69,7 @@ extension Controller {
         if let name = change.controllerName { settings.controllerName = try SettingsCheck.name(name, field: "controller_name") }
         if let hosts = change.ntpHosts { settings.ntpHosts = try SettingsCheck.ntpHosts(hosts) }
         if let address = change.publicIP { settings.publicIP = try SettingsCheck.publicIP(address) }
-        try updateSettings(settings, actor: actor)
+        try storeSettings(settings, actor: actor)
     }
 
     /// Accepts the licence parameters (irreversible), then restarts, as VNS3 reboots.
@@ -135,7 +135,7 @@ extension Controller {
     }
 
     /// Updates the operator-editable identity; the audit row names each changed field.
-    public func updateSettings(_ settings: ControllerSettings, actor: String?) throws {
+    func storeSettings(_ settings: ControllerSettings, actor: String?) throws {
         let old = snapshot.controller
         guard settings != old else { return }
         var changes: [String] = []
