@@ -41,7 +41,7 @@ public enum RFC3339 {
         } else {
             return nil
         }
-        guard i == b.count, (1...12).contains(month), day >= 1, day <= daysIn(month, year),
+        guard i == b.count, (1...9998).contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month, year),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         return daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offset
     }

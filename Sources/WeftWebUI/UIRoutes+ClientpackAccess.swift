@@ -3,6 +3,7 @@ import Hummingbird
 import WeftApp
 import WeftHTTP
 import WeftModel
+import WeftReconciler
 
 /// The clientpack page's identity and access parts: owner, description and expiry (an
 /// editable form, "expires in 3 d"), the client groups the pack is in, and the firewall

@@ -47,8 +47,8 @@ struct OverlayRoutes {
         }
         api.put("clientpack") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack",
-                                                     known: ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"]
-                                                         + ClientpackIdentity.Change.fieldNames)
+                                                     known: ClientpackIdentity.Change.fieldNames.union(
+                                                         ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"]))
             let (address, index) = try Self.lookup(body.string("name", required: true)!, in: try Self.topology(controller.snapshot))
             try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
             try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
@@ -106,8 +106,8 @@ struct OverlayRoutes {
         }
         api.put("clientpacks") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpacks",
-                                                     known: ["enabled", "checked_out", "compression", "auth_on", "psk_on", "async"]
-                                                         + ClientpackIdentity.Change.fieldNames)
+                                                     known: ClientpackIdentity.Change.fieldNames.union(
+                                                         ["enabled", "checked_out", "compression", "auth_on", "psk_on", "async"]))
             try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
             try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
             if let compression = try body.string("compression"), compression != "off" {
@@ -206,7 +206,7 @@ struct OverlayRoutes {
                 "last_connect": .string(times?.connect.map { Timestamps.vns3($0) } ?? ""),
                 "last_disconnect": .string(times?.disconnect.map { Timestamps.vns3($0) } ?? ""),
                 "tags": tags(pack.tags), "owner": .string(pack.owner), "description": .string(pack.description),
-                "expires_at": pack.expiresAt.map { .string(RFC3339.format($0)) } ?? .null, "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
+                "expires_at": pack.expiresAt.map { JSONValue.string(RFC3339.format($0)) } ?? JSONValue.null, "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
                 "wireguard_file": .string("\(name)-wireguard.conf"), "zip_file": .string("\(name).zip"),
                 "tarball_file": .string("\(name).tar.gz")]
     }

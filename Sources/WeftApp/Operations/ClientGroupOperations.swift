@@ -36,9 +36,9 @@ extension Controller {
     /// `-s`/`-d`. Each with its index in the policy.
     public func rulesApplying(to address: IPv4Address) -> [(index: Int, rule: String, via: String)] {
         let groups = Set(clientGroups(of: address))
-        var result: [(Int, String, String)] = []
+        var result: [(index: Int, rule: String, via: String)] = []
         for (index, entry) in snapshot.firewall.entries.enumerated() where !entry.disabled {
-            if let via = ClientRuleMatch.via(entry.rule, address: address, groups: groups) { result.append((index, entry.rule, via)) }
+            if let via = ClientRuleMatch.via(entry.rule, address: address, groups: groups) { result.append((index: index, rule: entry.rule, via: via)) }
         }
         return result
     }

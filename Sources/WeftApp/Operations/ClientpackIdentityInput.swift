@@ -2,7 +2,7 @@ import WeftModel
 
 extension ClientpackIdentity.Change {
     /// The identity fields every clientpack write accepts.
-    public static let fieldNames = ["owner", "description", "expires_at"]
+    public static let fieldNames: Set<String> = ["owner", "description", "expires_at"]
 
     /// `owner`, `description` and `expires_at` of a `PUT /api/clientpack(s)` body or the UI's
     /// form: a missing field is left as it is; `expires_at: null` (or "") clears the expiry.
