@@ -26,14 +26,14 @@ extension Controller {
             .compactMap { $0 }.joined(separator: " ")
         let updated = packs
         let enabledChanged = pack.enabled != snapshot.clientpacks.state(address.description).enabled
-        let generation = try commitReturningGeneration(principal, action, detail: "\(address) \(summary)") { db in
-            var stored = updated
-            if regenerate {
+        let generation = regenerate
+            ? try commitReturningGeneration(principal, action, detail: "\(address) \(summary)") { db in
+                var stored = updated
                 let serial = try Store.regenerateClient(address: address, in: db)
                 stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
+                try Store.set(.clientpacks, stored, in: db)
             }
-            try Store.set(.clientpacks, stored, in: db)
-        }
+            : try commitClientpacks(principal, action, detail: "\(address) \(summary)", updated)
         if enabledChanged && !regenerate, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
             try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
             reconciler.board.markApplied("overlay", generation: generation,
@@ -60,9 +60,7 @@ extension Controller {
             }
         }
         packs.byAddress[address.description] = pack
-        try commit(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)") { db in
-            try Store.set(.clientpacks, packs, in: db)
-        }
+        _ = try commitClientpacks(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)", packs)
         await moveInGroups(address, from: before, to: pack)
         return pack
     }
