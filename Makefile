@@ -89,6 +89,7 @@ bench: test-deps venv release
 	./scripts/bench/api $(RELEASE_BIN)
 	./scripts/bench/firewall $(RELEASE_BIN)
 	$(VENV)/bin/python scripts/bench/overlay $(RELEASE_BIN)
+	$(VENV)/bin/python scripts/bench/client-groups $(RELEASE_BIN)
 	./scripts/bench/ipsec $(RELEASE_BIN)
 	./scripts/bench/snmp $(RELEASE_BIN)
 	./scripts/bench/failover $(RELEASE_BIN)

@@ -42,6 +42,7 @@ public enum HTTPServer {
         FirewallSetRoutes(firewall: firewall).register(api, v2: v2)
         FirewallSubgroupRoutes(firewall: firewall).register(api)
         FirewallGroupRoutes(firewall: firewall).register(v2)
+        ClientGroupRoutes(controller: controller).register(api, v2: v2)
         OverlayRoutes(controller: controller, wireguard: controller.wireguard).register(api)
         IpsecRoutes(controller: controller).register(api)
         RoutingRoutes(controller: controller).register(api)

@@ -6,41 +6,49 @@ import WeftStore
 extension Controller {
     /// Enable/disable, check out/in, regenerate (new keys and certificate; the old
     /// certificate is refused from then on). An enable or disable goes into effect at once
-    /// through the overlay's one-peer path, ahead of the reconcile pass. Returns the state.
+    /// through the overlay's one-peer path, ahead of the reconcile pass, and so do the
+    /// client groups (fwsets) it joins or leaves. `identity` sets owner, description and
+    /// expiry. Returns the state.
     @discardableResult
     public func updateClientpack(_ address: IPv4Address, enabled: Bool?, checkedOut: Bool?, regenerate: Bool,
-                                 principal: String?, source: String = "the API") async throws -> ClientpackState {
+                                 identity: ClientpackIdentity.Change = .init(),
+                                 principal: String?, source: String = "the API", action: String = "clientpack.update") async throws -> ClientpackState {
+        let identity = try identity.validated()
         var packs = snapshot.clientpacks
-        var pack = packs.state(address.description)
+        let before = packs.state(address.description)
+        var pack = identity.applied(to: before)
         if let enabled { pack.enabled = enabled }
         if let checkedOut { pack.checkedOut = checkedOut }
-        guard pack != packs.state(address.description) || regenerate else { return pack }
+        guard pack != before || regenerate else { return pack }
         packs.byAddress[address.description] = pack
-        let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil]
+        let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil,
+                       identity.isEmpty ? nil : identity.summary]
             .compactMap { $0 }.joined(separator: " ")
         let updated = packs
         let enabledChanged = pack.enabled != snapshot.clientpacks.state(address.description).enabled
-        let generation = try commitReturningGeneration(principal, "clientpack.update", detail: "\(address) \(summary)") { db in
-            var stored = updated
-            if regenerate {
+        let generation = regenerate
+            ? try commitReturningGeneration(principal, action, detail: "\(address) \(summary)") { db in
+                var stored = updated
                 let serial = try Store.regenerateClient(address: address, in: db)
                 stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
+                try Store.set(.clientpacks, stored, in: db)
             }
-            try Store.set(.clientpacks, stored, in: db)
-        }
+            : try commitClientpacks(principal, action, detail: "\(address) \(summary)", updated)
         if enabledChanged && !regenerate, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
             try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
             reconciler.board.markApplied("overlay", generation: generation,
                                          message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by \(source)")
         }
+        await moveInGroups(address, from: before, to: pack)
         return pack
     }
 
     /// Sets (value) or removes (nil) one tag; removing a tag that is not there is a 404.
     @discardableResult
-    public func tagClientpack(_ address: IPv4Address, key: String, value: String?, principal: String?) throws -> ClientpackState {
+    public func tagClientpack(_ address: IPv4Address, key: String, value: String?, principal: String?) async throws -> ClientpackState {
         var packs = snapshot.clientpacks
-        var pack = packs.state(address.description)
+        let before = packs.state(address.description)
+        var pack = before
         if let value {
             guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
                 throw ValidationError(.argument, "Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
@@ -52,9 +60,8 @@ extension Controller {
             }
         }
         packs.byAddress[address.description] = pack
-        try commit(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)") { db in
-            try Store.set(.clientpacks, packs, in: db)
-        }
+        _ = try commitClientpacks(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)", packs)
+        await moveInGroups(address, from: before, to: pack)
         return pack
     }
 }

@@ -129,6 +129,23 @@ public final class Controller: Sendable {
         return result.generation
     }
 
+    /// A write that changes only the clientpack states (enable, check-out, tags, owner,
+    /// expiry): one transaction like `commitReturningGeneration`, then the snapshot takes
+    /// the new states and generation in place instead of being re-read whole, which costs a
+    /// read of every keyset row (O(packs)). A newer snapshot already in place is kept.
+    public func commitClientpacks(_ principal: String?, _ action: String, detail: String, _ packs: ClientpackStates) throws -> Int {
+        let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db in
+            try Store.set(.clientpacks, packs, in: db)
+        }
+        state.withLock { current in
+            guard current.generation < result.generation else { return }
+            current.clientpacks = packs
+            current.generation = result.generation
+        }
+        reconciler.wake()
+        return result.generation
+    }
+
     /// Re-reads the snapshot from the store.
     public func refresh() {
         if let fresh = try? store.desiredState() {

@@ -18,6 +18,23 @@ public enum SetCompiler {
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
+    /// Adds and deletes members of existing sets in place (no refill): the cost of a
+    /// clientpack joining or leaving groups is its own lines, whatever the sets' sizes.
+    /// `-exist` makes each line idempotent, so a repeat changes nothing.
+    public static func update(adding: [(set: String, member: String)], removing: [(set: String, member: String)]) -> String {
+        var lines: [String] = []
+        lines.reserveCapacity(adding.count + removing.count)
+        for (set, member) in adding { lines.append("add \(set) \(member) -exist") }
+        for (set, member) in removing { lines.append("del \(set) \(member) -exist") }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The member changes that turn `old` into `new` (same name and kind).
+    public static func delta(from old: FirewallSet, to new: FirewallSet) -> (adding: [String], removing: [String]) {
+        let before = Set(old.entries.map(\.entry)), after = Set(new.entries.map(\.entry))
+        return (new.entries.map(\.entry).filter { !before.contains($0) }, old.entries.map(\.entry).filter { !after.contains($0) })
+    }
+
     public static func destroy(_ names: [String]) -> String {
         names.isEmpty ? "" : names.map { "destroy \($0)" }.joined(separator: "\n") + "\n"
     }

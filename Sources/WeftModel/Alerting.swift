@@ -96,7 +96,7 @@ public struct AlertEvent: Sendable, Equatable {
     /// The events Weft raises (`GET /api/alert_events`).
     public static let names = [
         "tunnel_up", "tunnel_down", "client_connected", "client_disconnected", "peer_up", "peer_down",
-        "firewall_apply_failed", "disk_low", "process_restarted",
+        "firewall_apply_failed", "disk_low", "process_restarted", "clientpack_expiring", "clientpack_expired",
     ]
 
     /// The default body when a webhook has no template.

@@ -2,17 +2,20 @@
 /// `-m set --match-set NAME src|dst` and backed by an ipset.
 ///
 /// Types: `net` and `list` hold IPv4 addresses and networks (`hash:net`); `port` holds
-/// ports and ranges (`bitmap:port`). v1 names carry the type in a prefix: `NETS_`, `LIST_`,
-/// `PORTS_`.
+/// ports and ranges (`bitmap:port`); `clients` holds clientpack selectors (`ClientSelector`)
+/// and its kernel set (`hash:ip`) the overlay addresses of the packs they name
+/// (`ClientGroups`). v1 names carry the type in a prefix: `NETS_`, `LIST_`, `PORTS_`,
+/// `CLIENTS_`.
 public struct FirewallSet: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
-        case net, list, port
+        case net, list, port, clients
 
         /// The ipset type backing it.
         public var ipsetType: String {
             switch self {
             case .net, .list: "hash:net"
             case .port: "bitmap:port range 0-65535"
+            case .clients: "hash:ip"
             }
         }
 
@@ -21,6 +24,7 @@ public struct FirewallSet: Codable, Sendable, Equatable {
             if name.hasPrefix("NETS_") { return .net }
             if name.hasPrefix("LIST_") { return .list }
             if name.hasPrefix("PORTS_") { return .port }
+            if name.hasPrefix("CLIENTS_") { return .clients }
             return nil
         }
     }
@@ -60,6 +64,15 @@ public struct FirewallSet: Codable, Sendable, Equatable {
         return ports.count
     }
 
+    /// What a valid entry of this kind looks like (for refusals).
+    public var entryForms: String {
+        switch kind {
+        case .port: "a port or LOW-HIGH range"
+        case .net, .list: "an IPv4 address or CIDR"
+        case .clients: ClientSelector.forms
+        }
+    }
+
     /// ipset names: 1–31 of `A-Z a-z 0-9 _ -`.
     public static func validName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 31 &&
@@ -70,6 +83,8 @@ public struct FirewallSet: Codable, Sendable, Equatable {
     public func normalize(_ raw: String) -> String? {
         let text = raw.trimmed
         switch kind {
+        case .clients:
+            return ClientSelector(text)?.description
         case .net, .list:
             if let address = IPv4Address(text) { return address.description }
             if let network = IPv4Network(text) { return network.prefixLength == 32 ? network.network.description : network.description }

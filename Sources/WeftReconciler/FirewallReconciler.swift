@@ -100,10 +100,16 @@ public struct FirewallReconciler: SubsystemReconciler {
         let hooksMissing = FirewallCompiler.hooks.filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
 
         // fwsets: refill those whose content or kernel size differs, drop those no longer wanted.
-        let desiredSets = desired.firewall.sets
+        let desiredSets = Self.kernelSets(desired)
         let kernelSets = apply ? try await ipsets.counts() : ((try? await ipsets.counts()) ?? [:])
         let appliedSets = memory.applied.withLock { $0?.sets } ?? [:]
-        let staleSets = desiredSets.filter { appliedSets[$0.name] != $0 || kernelSets[$0.name] != $0.kernelEntryCount }
+        let staleSets = desiredSets.filter { !Self.same(appliedSets[$0.name], $0) || kernelSets[$0.name] != $0.kernelEntryCount }
+        // A clients set the kernel holds as last applied only gets its members added/deleted.
+        let movedSets = staleSets.filter { set in
+            guard set.kind == .clients, let old = appliedSets[set.name], old.kind == .clients else { return false }
+            return kernelSets[set.name] == old.kernelEntryCount
+        }
+        let refilledSets = staleSets.filter { set in !movedSets.contains { $0.name == set.name } }
         let removedSets = appliedSets.keys.filter { desired.firewall.set(named: $0) == nil && kernelSets[$0] != nil }.sorted()
 
         let rulesSame = hooksMissing.isEmpty && removedGroups.isEmpty && observedCounts == wantedCounts && memory.applied.withLock { $0?.signature } == output.signature
@@ -119,7 +125,16 @@ public struct FirewallReconciler: SubsystemReconciler {
         for set in removedSets { changes.append(Change(name, "fwset \(set): remove")) }
         guard apply else { return changes }
 
-        if !staleSets.isEmpty { try await ipsets.restore(SetCompiler.fill(staleSets)) }
+        if !refilledSets.isEmpty { try await ipsets.restore(SetCompiler.fill(refilledSets)) }
+        if !movedSets.isEmpty {
+            var adding: [(set: String, member: String)] = [], removing: [(set: String, member: String)] = []
+            for set in movedSets {
+                let delta = SetCompiler.delta(from: appliedSets[set.name]!, to: set)
+                adding += delta.adding.map { (set.name, $0) }
+                removing += delta.removing.map { (set.name, $0) }
+            }
+            try await ipsets.restore(SetCompiler.update(adding: adding, removing: removing))
+        }
         if !rulesSame {
             let previous = memory.applied.withLock { $0?.signature }
             try await netfilter.restore(await keepingCounters(output.payload, previous: previous))
@@ -149,6 +164,42 @@ public struct FirewallReconciler: SubsystemReconciler {
         let missing = FirewallCompiler.hooks.filter { !hooked.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
         guard missing.isEmpty else { throw SystemError.io("firewall hooks missing after apply: \(missing.map { "\($0.1)->\($0.2)" })") }
         return changes
+    }
+
+    /// The fwsets as the kernel holds them: `clients` sets resolved to their members.
+    public static func kernelSets(_ desired: DesiredState) -> [FirewallSet] {
+        ClientGroups.resolve(desired.firewall.sets, clients: desired.topology?.clients ?? [], packs: desired.clientpacks)
+    }
+
+    /// Whether the kernel copy `applied` already holds `set` (members of a clients set in any order).
+    static func same(_ applied: FirewallSet?, _ set: FirewallSet) -> Bool {
+        guard let applied else { return false }
+        guard set.kind == .clients, applied.kind == .clients else { return applied == set }
+        return applied.name == set.name && applied.entries.count == set.entries.count
+            && Set(applied.entries.map(\.entry)) == Set(set.entries.map(\.entry))
+    }
+
+    /// The fast path of one clientpack's change: adds `address` to the clients sets it
+    /// joined and deletes it from those it left, in one `ipset restore`, without touching
+    /// the rules or the other members — so its cost does not grow with the number of packs.
+    /// Sets not in the kernel yet are left to the reconcile pass. Returns the lines applied.
+    @discardableResult
+    public func applyMembership(_ address: String, _ move: ClientGroups.Move) async throws -> Int {
+        try await gate.run {
+            guard let sets = memory.applied.withLock({ $0?.sets }) else { return 0 }
+            let joined = move.joined.filter { sets[$0]?.kind == .clients }
+            let left = move.left.filter { sets[$0]?.kind == .clients }
+            guard !joined.isEmpty || !left.isEmpty else { return 0 }
+            try await ipsets.restore(SetCompiler.update(adding: joined.map { ($0, address) }, removing: left.map { ($0, address) }))
+            memory.applied.withLock { state in
+                guard state != nil else { return }
+                for name in joined where state!.sets[name]?.entries.contains(where: { $0.entry == address }) == false {
+                    state!.sets[name]!.entries.append(.init(entry: address))
+                }
+                for name in left { state!.sets[name]?.entries.removeAll { $0.entry == address } }
+            }
+            return joined.count + left.count
+        }
     }
 
     public struct Counter: Sendable, Equatable {
@@ -199,7 +250,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             let previous = memory.applied.withLock { $0 }
             // fwsets first (rules may reference new ones), each refilled through an atomic swap.
             let previousSets = previous?.sets ?? [:]
-            let staleSets = sets.filter { previousSets[$0.name] != $0 }
+            let staleSets = sets.filter { !Self.same(previousSets[$0.name], $0) }
             let removedSets = previousSets.keys.filter { name in !sets.contains { $0.name == name } }.sorted()
             let undoSets = {
                 let restore = staleSets.compactMap { previousSets[$0.name] }

@@ -1,7 +1,8 @@
 import Synchronization
 import WeftSystem
 
-/// Models ipset state for `restore` scripts: create (-exist), add, swap, destroy, flush.
+/// Models ipset state for `restore` scripts: create (-exist), add and del (-exist: no error
+/// on a member already there / not there), swap, destroy, flush.
 public final class FakeIPSets: IPSets {
     private let state = Mutex<[String: (type: String, entries: [String])]>([:])
 
@@ -26,7 +27,18 @@ public final class FakeIPSets: IPSets {
                     }
                 case "add":
                     guard next[name] != nil, words.count >= 3 else { throw SystemError.command(["ipset", "restore"], status: 1, stderr: "no set \(name)") }
-                    next[name]!.entries.append(words[2])
+                    if next[name]!.entries.contains(words[2]) {
+                        guard words.contains("-exist") else { throw SystemError.command(["ipset", "restore"], status: 1, stderr: "element already added") }
+                    } else {
+                        next[name]!.entries.append(words[2])
+                    }
+                case "del":
+                    guard next[name] != nil, words.count >= 3 else { throw SystemError.command(["ipset", "restore"], status: 1, stderr: "no set \(name)") }
+                    if let at = next[name]!.entries.firstIndex(of: words[2]) {
+                        next[name]!.entries.remove(at: at)
+                    } else if !words.contains("-exist") {
+                        throw SystemError.command(["ipset", "restore"], status: 1, stderr: "element not added")
+                    }
                 case "swap":
                     guard let a = next[name], words.count >= 3, let b = next[words[2]] else {
                         throw SystemError.command(["ipset", "restore"], status: 1, stderr: "swap: missing set")

@@ -11,6 +11,7 @@ import WeftSystem
 extension UIRoutes {
 
     func registerClientpacks(_ router: Router<WeftRequestContext>) {
+        registerClientpackAccess(router)
         page(router, "ui/clientpacks") { call in
             var flash: UIPage.Flash?
             if let name = call.request.query("changed"), let what = call.request.query("what") {
@@ -61,10 +62,10 @@ extension UIRoutes {
             let (address, _) = try packAddress(call)
             let key = call.form["key"] ?? "", value = call.form["value"] ?? ""
             if call.form["remove"] == "true" {
-                try controller.tagClientpack(address, key: key, value: nil, principal: call.context.principal)
+                try await controller.tagClientpack(address, key: key, value: nil, principal: call.context.principal)
                 return back(call, address, what: "tag \(key) removed")
             }
-            try controller.tagClientpack(address, key: key, value: value, principal: call.context.principal)
+            try await controller.tagClientpack(address, key: key, value: value, principal: call.context.principal)
             return back(call, address, what: "tag \(key) set")
         }
     }
@@ -183,7 +184,8 @@ extension UIRoutes {
         let csrf = UIPage.csrfField(session)
         let times = controller.clientWatcher?.lastTimes(text)
         var rows: [(String, String)] = [
-            ("Overlay address", text), ("Enabled", pack.enabled ? "yes" : "no"), ("Checked out", pack.checkedOut ? "yes" : "no"),
+            ("Overlay address", text), ("Owner", pack.owner.isEmpty ? "—" : pack.owner), ("Description", pack.description.isEmpty ? "—" : pack.description),
+            ("Enabled", pack.enabled ? "yes" : "no"), ("Checked out", pack.checkedOut ? "yes" : "no"),
             ("Connected", controller.clientWatcher?.connected[text] ?? "no"),
             ("Last connect", UIPage.timeText(times?.connect)), ("Last disconnect", UIPage.timeText(times?.disconnect)),
         ]
@@ -219,6 +221,7 @@ extension UIRoutes {
         }
         html += "</section>\n</div>\n"
 
+        html += await clientpackAccessSections(address, pack, session: session)
         html += "<section class=\"card\" aria-labelledby=\"tags-title\"><h2 id=\"tags-title\">Tags</h2>"
         if pack.tags.isEmpty { html += "<p class=\"muted\">No tags.</p>" }
         html += "<ul>"

@@ -188,7 +188,13 @@ extension UIRoutes {
         html += protectiveDefaultSection()
         if !policy.sets.isEmpty || !policy.subgroups.isEmpty {
             html += "<section class=\"card\" aria-labelledby=\"sets-title\"><h2 id=\"sets-title\">fwsets and subgroups</h2><ul>"
-            for set in policy.sets { html += "<li>fwset <code>\(e(set.name))</code></li>" }
+            let members = controller.clientGroupMembers()
+            for set in policy.sets {
+                let detail = set.kind == .clients
+                    ? ": client group (\(e(set.entries.map(\.entry).joined(separator: ", ")))), \(members[set.name]?.count ?? 0) member(s) now"
+                    : ""
+                html += "<li>fwset <code>\(e(set.name))</code>\(detail)</li>"
+            }
             for group in policy.subgroups { html += "<li>subgroup <code>\(e(group.name))</code>: \(group.entries.count) rule(s)</li>" }
             html += "</ul><p class=\"muted\">Edit them through the API for now.</p></section>"
         }

@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Run the API and planning only; never touch the OS.") var noApply = false
     @Option(help: "Failed logins allowed per client address per minute before 429.") var loginFailureLimit = 20
     @Option(help: "UDP port of the WireGuard overlay (tun0).") var wireguardPort = 51820
+    @Option(help: "Seconds before a clientpack's expires_at that the clientpack_expiring alert fires (default 3 days).") var clientpackExpiryWarning = 259_200
     @Option(help: "UDP port of the read-only SNMP agent (closed by the default firewall until a rule opens it).") var snmpPort = 161
     @Option(help: "SNMP v1/v2c community string.") var snmpCommunity = "vns3public"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
@@ -116,6 +117,7 @@ struct Serve: AsyncParsableCommand {
         let snmp = SNMPService(controller: controller, community: snmpCommunity, port: snmpPort)
         let alerts = AlertDispatcher(controller: controller)
         if !noApply { controller.attach(alerts) }
+        let expiry = ClientpackExpiry(controller: controller, warning: clientpackExpiryWarning)
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)
             let description = found.map { "\($0.endpoint.name): \($0.tunnel.localSubnet) ↔ \($0.tunnel.remoteSubnet)" } ?? "tunnel \(tunnel)"
@@ -137,6 +139,7 @@ struct Serve: AsyncParsableCommand {
                 .init(service: controller.reconciler),
                 .init(service: watcher),
                 .init(service: alerts),
+                .init(service: expiry),
                 .init(service: snmp),
                 .init(service: controller.keysets),
                 .init(service: ui.sampler),

@@ -110,3 +110,49 @@ import WeftSystemTesting
         #expect(netfilter.restoreCount == restores, "nothing changed, nothing restored")
     }
 }
+
+@Suite struct ClientGroupReconcilerTests {
+    let a = "100.127.255.193", b = "100.127.255.194", c = "100.127.255.195"
+
+    func desired(_ packs: [String: ClientpackState], generation: Int) -> DesiredState {
+        var policy = FirewallPolicy()
+        policy.sets = [FirewallSet(name: "team-a", kind: .clients, entries: [.init(entry: "tag:team=a")]),
+                       FirewallSet(name: "team-b", kind: .clients, entries: [.init(entry: "tag:team=b")])]
+        policy.replaceAll([("FORWARD_CUST -m set --match-set team-a src -j ACCEPT", "", false, [], nil)])
+        let license = LicenseState(text: "", sha1: "", uploadedAt: 0, topology: .default)
+        return DesiredState(generation: generation, license: license, firewall: policy, clientpacks: ClientpackStates(byAddress: packs))
+    }
+
+    @Test func setsFollowThePacksByAddingAndDeletingMembers() async throws {
+        let ipsets = FakeIPSets(), netfilter = FakeNetfilter()
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: ipsets, services: .init())
+        _ = try await reconciler.reconcile(desired([a: .init(tags: ["team": "a"]), b: .init(tags: ["team": "a"]), c: .init(tags: ["team": "b"])],
+                                                   generation: 1), apply: true)
+        #expect(ipsets.entries("team-a") == [a, b])
+        #expect(ipsets.entries("team-b") == [c])
+        let restores = netfilter.restoreCount
+        // Re-tagging b and disabling c: a pass changes members only, the rules stay.
+        let changes = try await reconciler.reconcile(desired([a: .init(tags: ["team": "a"]), b: .init(tags: ["team": "b"]),
+                                                              c: .init(enabled: false, tags: ["team": "b"])], generation: 2), apply: true)
+        #expect(changes.map(\.description).allSatisfy { $0.contains("fwset") })
+        #expect(ipsets.entries("team-a") == [a])
+        #expect(ipsets.entries("team-b") == [b])
+        #expect(netfilter.restoreCount == restores, "no rule rewrite for a membership change")
+    }
+
+    @Test func theFastPathMovesOnePackAndThePassAgrees() async throws {
+        let ipsets = FakeIPSets()
+        let reconciler = FirewallReconciler(netfilter: FakeNetfilter(), ipsets: ipsets, services: .init())
+        let before = ClientpackState(tags: ["team": "a"])
+        _ = try await reconciler.reconcile(desired([a: before, b: before], generation: 1), apply: true)
+        var after = before
+        after.tags["team"] = "b"
+        let index = ClientGroups.Index(desired([:], generation: 1).firewall.sets)
+        let lines = try await reconciler.applyMembership(b, ClientGroups.move(b, from: before, to: after, index: index))
+        #expect(lines == 2)
+        #expect(ipsets.entries("team-a") == [a])
+        #expect(ipsets.entries("team-b") == [b])
+        #expect(try await reconciler.reconcile(desired([a: before, b: after], generation: 2), apply: true).isEmpty,
+                "the pass finds the kernel as the fast path left it")
+    }
+}

@@ -100,3 +100,19 @@ import WeftModel
         #expect(removed.sections[0].changes == [#"whole setting: removed {"webhooks":[],"alerts":[]}"#])
     }
 }
+
+@Suite struct ClientpackIdentitySnapshotTests {
+    @Test func aSnapshotCarriesOwnerDescriptionAndExpiry() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weft-snap-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let packs = ClientpackStates(byAddress: ["100.127.255.193": .init(tags: ["team": "a"], owner: "alice@example.com",
+                                                                          description: "laptop", expiresAt: 1_798_761_599)])
+        let source = try Store(path: directory + "/a.db")
+        try source.write(actor: "test", action: "seed") { db in try Store.set(.clientpacks, packs, in: db) }
+        let document = try SnapshotArchive.decode(try SnapshotArchive.encode(try source.snapshotDocument(tls: nil, weftVersion: "test")))
+        let target = try Store(path: directory + "/b.db")
+        _ = try target.write(actor: "test", action: "import") { db in try Store.importSnapshot(document, in: db) }
+        #expect(try target.desiredState().clientpacks == packs)
+    }
+}

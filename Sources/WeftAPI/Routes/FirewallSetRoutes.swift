@@ -70,7 +70,7 @@ struct FirewallSetRoutes {
             let typeText = try body.string("type", required: true)!
             guard let kind = FirewallSet.Kind(rawValue: typeText) else {
                 throw APIError(.badRequest, typeText == "service" ? "NotSupported" : "APIArgumentError",
-                               "Field \"type\" must be net, list or port\(typeText == "service" ? " (service sets are not supported yet)" : ""), got \"\(typeText)\"")
+                               "Field \"type\" must be net, list, port or clients\(typeText == "service" ? " (service sets are not supported yet)" : ""), got \"\(typeText)\"")
             }
             var set = FirewallSet(name: name, kind: kind, description: try body.string("description") ?? "")
             for (entry, comment) in try Self.entries(body.object["entries"]) { try Self.add(entry, comment: comment, to: &set) }
@@ -189,8 +189,7 @@ struct FirewallSetRoutes {
 
     static func add(_ raw: String, comment: String, to set: inout FirewallSet) throws {
         guard let entry = set.normalize(raw) else {
-            throw APIError.argument("fwset \(set.name): \"\(raw)\" is not a valid \(set.kind.rawValue) entry"
-                                    + (set.kind == .port ? " (a port or LOW-HIGH range)" : " (an IPv4 address or CIDR)"))
+            throw APIError.argument("fwset \(set.name): \"\(raw)\" is not a valid \(set.kind.rawValue) entry (\(set.entryForms))")
         }
         guard comment.utf8.count <= 256 else { throw APIError.argument("fwset \(set.name): comment longer than 256 bytes") }
         if set.entries.contains(where: { $0.entry == entry }) { return }

@@ -33,6 +33,7 @@ struct OverlayRoutes {
             let live = controller.clientWatcher?.connected[address.description]
             guard case .object(var pack) = Self.present(address, sequence: index + 1, state.clientpacks.state(address.description), live: live,
                                                         times: controller.clientWatcher?.lastTimes(address.description)) else { fatalError() }
+            pack["groups"] = .array(controller.clientGroups(of: address).map { .string($0) })
             if state.overlayKeys != nil { for (key, digest) in try controller.clientpackDigests(address: address, topology: topology) { pack[key] = .string(digest) } }
             return Reply.ok(["clientpack": .object(pack)])
         }
@@ -46,7 +47,8 @@ struct OverlayRoutes {
         }
         api.put("clientpack") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpack",
-                                                     known: ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"])
+                                                     known: ClientpackIdentity.Change.fieldNames.union(
+                                                         ["name", "enabled", "checked_out", "regenerate", "compression", "auth_on", "psk_on"]))
             let (address, index) = try Self.lookup(body.string("name", required: true)!, in: try Self.topology(controller.snapshot))
             try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
             try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
@@ -57,21 +59,21 @@ struct OverlayRoutes {
             let checkedOut = try body.bool("checked_out")
             let regenerate = try body.bool("regenerate") ?? false
             let pack = try await controller.updateClientpack(address, enabled: enabled, checkedOut: checkedOut, regenerate: regenerate,
-                                                             principal: context.principal)
+                                                             identity: try ClientpackIdentity.Change(body), principal: context.principal)
             return Reply.ok(Self.present(address, sequence: index + 1, pack))
         }
         api.post("clientpack/:name") { request, context in
             let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
             let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/clientpack/{name}", known: ["key", "value"])
             let key = try body.string("key", required: true)!, value = try body.string("value", required: true)!
-            let pack = try controller.tagClientpack(address, key: key, value: value, principal: context.principal)
+            let pack = try await controller.tagClientpack(address, key: key, value: value, principal: context.principal)
             return Reply.ok(["name": .string(ClientpackName.name(address)), "tags": Self.tags(pack.tags)])
         }
         api.delete("clientpack/:name") { request, context in
             let (address, _) = try Self.lookup(context.parameters.get("name") ?? "", in: try Self.topology(controller.snapshot))
             let body = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/clientpack/{name}", known: ["key"])
             let key = try body.string("key", required: true)!
-            let pack = try controller.tagClientpack(address, key: key, value: nil, principal: context.principal)
+            let pack = try await controller.tagClientpack(address, key: key, value: nil, principal: context.principal)
             return Reply.ok(["name": .string(ClientpackName.name(address)), "tags": Self.tags(pack.tags)])
         }
         api.put("clientpack/:name") { request, context in
@@ -104,14 +106,15 @@ struct OverlayRoutes {
         }
         api.put("clientpacks") { request, context in
             let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/clientpacks",
-                                                     known: ["enabled", "checked_out", "compression", "auth_on", "psk_on", "async"])
+                                                     known: ClientpackIdentity.Change.fieldNames.union(
+                                                         ["enabled", "checked_out", "compression", "auth_on", "psk_on", "async"]))
             try body.unsupported("auth_on", default: false, reason: "clientpack authentication is not implemented")
             try body.unsupported("psk_on", default: false, reason: "preshared keys are not implemented")
             if let compression = try body.string("compression"), compression != "off" {
                 throw APIError(.badRequest, "NotSupported", "\"compression\": \"\(compression)\" is not supported")
             }
             let enabled = try body.bool("enabled"), checkedOut = try body.bool("checked_out")
-            let token = try controller.updateAllClientpacks(enabled: enabled, checkedOut: checkedOut,
+            let token = try controller.updateAllClientpacks(enabled: enabled, checkedOut: checkedOut, identity: try ClientpackIdentity.Change(body),
                                                             asynchronous: try body.bool("async") ?? false, actor: context.principal)
             if let token { return Reply.ok(.string(token)) }
             return Reply.ok(["enabled": enabled.map { .bool($0) } ?? .null, "checked_out": checkedOut.map { .bool($0) } ?? .null])
@@ -202,7 +205,8 @@ struct OverlayRoutes {
                 "status": .string(live == nil ? "not_connected" : "connected"), "protocol": live.map { .string($0) } ?? .null,
                 "last_connect": .string(times?.connect.map { Timestamps.vns3($0) } ?? ""),
                 "last_disconnect": .string(times?.disconnect.map { Timestamps.vns3($0) } ?? ""),
-                "tags": tags(pack.tags), "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
+                "tags": tags(pack.tags), "owner": .string(pack.owner), "description": .string(pack.description),
+                "expires_at": pack.expiresAt.map { JSONValue.string(RFC3339.format($0)) } ?? JSONValue.null, "linux_onefile": .string("\(name).conf"), "windows_onefile": .string("\(name).ovpn"),
                 "wireguard_file": .string("\(name)-wireguard.conf"), "zip_file": .string("\(name).zip"),
                 "tarball_file": .string("\(name).tar.gz")]
     }

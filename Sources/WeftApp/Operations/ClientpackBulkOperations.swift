@@ -41,13 +41,16 @@ extension Controller {
         return (found, index, pack)
     }
 
-    /// Sets every pack's enabled and/or checked-out flag; with `asynchronous`, returns the
-    /// token of the (already finished) task the SDK polls.
-    public func updateAllClientpacks(enabled: Bool?, checkedOut: Bool?, asynchronous: Bool, actor: String?) throws -> String? {
+    /// Sets every pack's enabled and/or checked-out flag and identity fields (owner,
+    /// description, expiry); with `asynchronous`, returns the token of the (already
+    /// finished) task the SDK polls. Client groups follow through the reconcile pass.
+    public func updateAllClientpacks(enabled: Bool?, checkedOut: Bool?, identity: ClientpackIdentity.Change = .init(),
+                                     asynchronous: Bool, actor: String?) throws -> String? {
+        let identity = try identity.validated()
         let topology = try Self.clientTopology(snapshot)
         var packs = snapshot.clientpacks
         for address in topology.clients {
-            var pack = packs.state(address.description)
+            var pack = identity.applied(to: packs.state(address.description))
             if let enabled { pack.enabled = enabled }
             if let checkedOut { pack.checkedOut = checkedOut }
             packs.byAddress[address.description] = pack
@@ -55,7 +58,8 @@ extension Controller {
         let frozen = packs
         let token = "\(Store.now())_\(Self.taskToken())"
         try commit(actor, "clientpacks.update",
-                   detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }].compactMap { $0 }.joined(separator: " ")) { db in
+                   detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" },
+                                      identity.isEmpty ? nil : identity.summary].compactMap { $0 }.joined(separator: " ")) { db in
             try Store.set(.clientpacks, frozen, in: db)
             if asynchronous { try Store.createTask(token: token, kind: "clientpacks.update", in: db) }
         }

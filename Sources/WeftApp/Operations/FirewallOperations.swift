@@ -38,7 +38,9 @@ extension Controller {
             }
             let generation: Int
             do {
-                generation = try await firewall.applyNow(rules, sets: frozen.sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
+                let state = self.snapshot
+                let sets = ClientGroups.resolve(frozen.sets, clients: state.topology?.clients ?? [], packs: state.clientpacks)
+                generation = try await firewall.applyNow(rules, sets: sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
             } catch let refusal as FirewallReconciler.KernelRefusal {
                 var message = "the kernel refused the rule set"
                 if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
