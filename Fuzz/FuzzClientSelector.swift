@@ -1,4 +1,4 @@
-// libFuzzer entry for the clientpack input parsers (see scripts/fuzz-client-groups): any
+// libFuzzer entry for the clientpack input parsers (scripts/fuzz client-groups): any
 // bytes as a `clients` fwset entry and as an `expires_at`. Whatever parses must print back
 // to text that parses to the same value.
 @_cdecl("LLVMFuzzerTestOneInput")
