@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import WeftApp
 import WeftContainers
@@ -32,7 +33,7 @@ extension UIRoutes {
             let name = String(base.filter { $0.isLetter || $0.isNumber || "._-".contains($0) }.prefix(64))
             let fields = InputFields(object: ["name": .string(name.isEmpty ? "image" : name)], endpoint: "POST /api/container_system/images")
             let importID = try controller.createImage(fields, upload: bytes, actor: call.context.principal)
-            return Self.json(["ok": true, "html": .string("<p id=\"import-started\">Import \(UIPage.escape(importID)) of \(UIPage.escape(raw)) started; <a href=\"/ui/containers\">reload</a> to follow it.</p>")])
+            return Self.json(["ok": true, "html": "<p id=\"import-started\">Import \(UIPage.escape(importID)) of \(UIPage.escape(raw)) started; <a href=\"/ui/containers\">reload</a> to follow it.</p>"])
         }
         action(router, "ui/containers") { call in
             let form = call.form

@@ -42,8 +42,8 @@ extension Controller {
             guard let parsed = IPv4Network(text, strict: true), (22...30).contains(parsed.prefixLength) else {
                 throw ValidationError(field: "network", "network \(text) must be an IPv4 network in CIDR form with no host bits, /22 to /30")
             }
-            if let overlay = snapshot.topology?.subnet, let net = IPv4Network(overlay), net.contains(parsed.network) || parsed.contains(net.network) {
-                throw ValidationError(.conflict, field: "network", "network \(text) overlaps the overlay \(overlay)")
+            if let net = snapshot.topology?.subnet, net.contains(parsed.network) || parsed.contains(net.network) {
+                throw ValidationError(.conflict, field: "network", "network \(text) overlaps the overlay \(net)")
             }
             subnet = parsed
         }
