@@ -70,7 +70,6 @@ public struct RuntimeConfig: Sendable {
             "env": strings(env),
             "cwd": .string(cwd.isEmpty ? "/" : cwd),
             "capabilities": ["bounding": caps, "effective": caps, "permitted": caps],
-            "rlimits": [["type": "RLIMIT_NOFILE", "hard": 65536, "soft": 65536]],
             "noNewPrivileges": true,
         ]
         let mounts: JSONValue = [

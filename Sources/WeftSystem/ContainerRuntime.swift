@@ -24,11 +24,27 @@ public struct CrunRuntime: ContainerRuntime {
         self.root = root
     }
 
-    /// The shell prelude: private mounts, hybrid v2 mount away.
-    static var prelude: String {
-        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") ? ""
-            : "umount /sys/fs/cgroup/unified 2>/dev/null || true; "
-    }
+    /// The shell prelude, run in the private mount namespace: a cgroup view crun accepts.
+    /// Pure v2: as it is. Hybrid (v1 controllers plus an empty v2 at unified): the v2 mount
+    /// goes. No cgroups mounted at all (`ip netns exec` mounts a fresh /sys): the host's
+    /// hierarchies as /proc/self/cgroup lists them are mounted again (v1 ones; v2 only
+    /// when there is no v1 controller).
+    static let prelude = """
+        if [ -f /sys/fs/cgroup/cgroup.controllers ]; then :
+        elif [ -d /sys/fs/cgroup/memory ]; then umount /sys/fs/cgroup/unified 2>/dev/null || true
+        else
+          mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup || exit 91
+          v1=0
+          for h in $(cut -d: -f2 /proc/self/cgroup); do
+            [ -n "$h" ] || continue
+            v1=1; d=${h#name=}; o=$h
+            case $h in name=*) o="none,$h";; esac
+            mkdir -p "/sys/fs/cgroup/$d" && mount -t cgroup -o "$o" cgroup "/sys/fs/cgroup/$d" || exit 92
+          done
+          [ $v1 = 1 ] || { umount /sys/fs/cgroup; mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 93; }
+        fi
+
+        """
 
     func crun(_ arguments: [String]) -> [String] {
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", Self.prelude + "exec crun \"$@\"", "sh",

@@ -53,5 +53,6 @@ func dockerArchive(layers: [[UInt8]], cmd: [String] = ["/bin/sh"]) -> [UInt8] {
 func fakeDigest(_ bytes: [UInt8]) -> String {
     var hash: UInt64 = 0xcbf29ce484222325
     for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
-    return String(repeating: String(hash, radix: 16), count: 4).prefix(64).description
+    let hex = String(hash, radix: 16)
+    return String(repeating: String(repeating: "0", count: 16 - hex.count) + hex, count: 4)
 }

@@ -51,11 +51,8 @@ extension ContainerSystem {
                 guard let index = config.images.firstIndex(where: { $0.importID == importID }) else { return }
                 switch outcome {
                 case .success(let archive):
-                    if let existing = config.images.firstIndex(where: { $0.id == archive.id && $0.importID != importID }) {
-                        // The same image again: one record, the newer name.
-                        config.images.remove(at: existing)
-                    }
-                    let at = config.images.firstIndex(where: { $0.importID == importID })!
+                    // The same image imported again keeps its own record (and import id) on the same files.
+                    let at = index
                     config.images[at].id = archive.id
                     config.images[at].status = .ready
                     config.images[at].statusMessage = "Image ready"
