@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import WeftApp
@@ -95,14 +96,14 @@ struct ContainerRoutes {
     }
 
     @Sendable func updateImage(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        let uuid = try context.parameters.require("uuid")
+        let uuid = try Self.uuid(context)
         let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/container_system/images/{uuid}", known: Controller.imageUpdateFields)
         let image = try controller.updateImage(id: uuid, body, actor: context.principal)
         return Reply.ok(["status": "Image updated", "uuid": .string(image.id)])
     }
 
     @Sendable func deleteImage(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        let uuid = try context.parameters.require("uuid")
+        let uuid = try Self.uuid(context)
         let body = try await RequestFields.parse(request, context: context, endpoint: "DELETE /api/container_system/images/{uuid}", known: ["force"])
         let id = try await controller.deleteImage(id: uuid, force: try body.bool("force") ?? false, actor: context.principal)
         return Reply.ok(["image_deleted": true, "uuid": .string(id)])
@@ -129,20 +130,26 @@ struct ContainerRoutes {
 
     @Sendable func stopContainer(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         _ = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/container_system/containers/{uuid}", known: [])
-        let spec = try await controller.stopContainer(id: try context.parameters.require("uuid"), actor: context.principal)
+        let spec = try await controller.stopContainer(id: try Self.uuid(context), actor: context.principal)
         return Reply.ok(["status": "Stopped", "uuid": .string(spec.id)])
     }
 
     @Sendable func deleteContainer(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        let uuid = try context.parameters.require("uuid")
+        let uuid = try Self.uuid(context)
         try await controller.deleteContainer(id: uuid, actor: context.principal)
         return Reply.ok(["uuid": .string(uuid), "container_deleted": true])
     }
 
     @Sendable func logs(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        let uuid = try context.parameters.require("uuid")
+        let uuid = try Self.uuid(context)
         guard let text = request.query("lines"), let lines = Int(text) else { throw APIError.argument("query parameter lines (an integer) is required") }
         return Reply.ok(["uuid": .string(uuid), "logs": .array(try controller.containerLogs(id: uuid, lines: lines).map(JSONValue.string))])
+    }
+
+    /// The `{uuid}` path parameter, percent-decoded (the SDK sends `sha256%3A…`).
+    static func uuid(_ context: WeftRequestContext) throws -> String {
+        let raw = try context.parameters.require("uuid")
+        return raw.removingPercentEncoding ?? raw
     }
 
     @Sendable func notYet(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
