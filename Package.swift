@@ -94,6 +94,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "WeftContainers",
+            dependencies: ["WeftModel", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WeftSNMP",
             dependencies: ["WeftModel"],
             swiftSettings: strict
@@ -115,7 +120,7 @@ let package = Package(
         .target(
             name: "WeftApp",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -143,7 +148,7 @@ let package = Package(
         .target(
             name: "WeftWebUI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftModel", "WeftStore", "WeftFirewall", "WeftReconciler",
+                "WeftApp", "WeftHTTP", "WeftModel", "WeftStore", "WeftFirewall", "WeftReconciler", "WeftContainers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -154,7 +159,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture",
+                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -170,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI",
+                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -203,6 +208,10 @@ let package = Package(
         .testTarget(
             name: "WeftIDSTests",
             dependencies: ["WeftIDS"]
+        ),
+        .testTarget(
+            name: "WeftContainersTests",
+            dependencies: ["WeftContainers", "WeftModel"]
         ),
         .testTarget(
             name: "WeftSNMPTests",

@@ -49,6 +49,7 @@ public enum HTTPServer {
         AlertRoutes(controller: controller).register(api)
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
+        ContainerRoutes(controller: controller).register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -50,6 +50,10 @@ public final class Controller: Sendable {
     public var alerts: AlertDispatcher? { dispatcher.withLock { $0 } }
     private let dispatcher = Mutex<AlertDispatcher?>(nil)
     public func attach(_ alerts: AlertDispatcher) { dispatcher.withLock { $0 = alerts } }
+    /// The container system (set once at start, before serving; nil with --no-apply).
+    public var containers: ContainerSystem? { containerSystem.withLock { $0 } }
+    private let containerSystem = Mutex<ContainerSystem?>(nil)
+    public func attach(_ containers: ContainerSystem) { containerSystem.withLock { $0 = containers } }
     /// Called when the web UI's account changes (password, name, switched off): the UI ends
     /// its sessions. Registered once at start by the UI.
     public func observeUIAccountChanges(_ handler: @escaping @Sendable () -> Void) { uiAccountObservers.withLock { $0.append(handler) } }

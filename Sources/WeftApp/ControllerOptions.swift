@@ -14,6 +14,8 @@ public struct ControllerOptions: Sendable {
     public var loginFailureLimit = 20
     /// UDP port of the WireGuard overlay device.
     public var wireguardPort = 51820
+    /// Largest image archive accepted (upload, download and each decompressed layer).
+    public var imageSizeLimit = 512 << 20
 
     /// `--public-ip`, else the address of the default-route interface.
     /// The public address: the operator's stored setting, else `--public-ip`, else the private address.

@@ -15,10 +15,16 @@ public enum FirewallCompiler {
         public var apiPort: Int
         public var udpPorts: [Int]
         public var tcpPorts: [Int]
-        public init(apiPort: Int = 8000, udpPorts: [Int] = [51820, 1194, 500, 4500], tcpPorts: [Int] = [22]) {
+        /// The plugin network's bridge (containers), when the controller has one: a known
+        /// network like the overlay towards the overlay and the tunnels, its egress forwarded
+        /// (the customer's MASQUERADE makes it reach the uplink), the controller's own
+        /// services closed to it unless INPUT_CUST opens them.
+        public var pluginBridge: String?
+        public init(apiPort: Int = 8000, udpPorts: [Int] = [51820, 1194, 500, 4500], tcpPorts: [Int] = [22], pluginBridge: String? = nil) {
             self.apiPort = apiPort
             self.udpPorts = udpPorts
             self.tcpPorts = tcpPorts
+            self.pluginBridge = pluginBridge
         }
     }
 
@@ -72,6 +78,7 @@ public enum FirewallCompiler {
         rules.append(("WEFT_INPUT", "-i lo -j ACCEPT"))
         rules.append(("WEFT_INPUT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"))
         rules.append(("WEFT_INPUT", "-p icmp -j ACCEPT"))
+        if let bridge = services.pluginBridge { rules.append(("WEFT_INPUT", "-i \(bridge) -j DROP")) }
         for device in tunnelInterfaces { rules.append(("WEFT_INPUT", "-i \(device) -j ACCEPT")) }
         for port in [services.apiPort] + services.tcpPorts { rules.append(("WEFT_INPUT", "-p tcp -m tcp --dport \(port) -j ACCEPT")) }
         for port in services.udpPorts { rules.append(("WEFT_INPUT", "-p udp -m udp --dport \(port) -j ACCEPT")) }
@@ -81,6 +88,7 @@ public enum FirewallCompiler {
             rules.append(("WEFT_FORWARD", "-i \(device) -j ACCEPT"))
             rules.append(("WEFT_FORWARD", "-o \(device) -j ACCEPT"))
         }
+        if let bridge = services.pluginBridge { rules.append(("WEFT_FORWARD", "-i \(bridge) -j ACCEPT")) }
         rules.append(("WEFT_FORWARD", "-m conntrack --ctstate DNAT -j ACCEPT"))
         rules.append(("WEFT_FORWARD", "-j DROP"))
         return rules

@@ -85,6 +85,7 @@ package struct UIRoutes: Sendable {
         registerRouting(router)
         registerPeering(router)
         registerSnapshots(router)
+        registerContainers(router)
         registerAdmin(router)
     }
 

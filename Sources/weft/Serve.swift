@@ -6,6 +6,7 @@ import WeftAPI
 import WeftApp
 import WeftWebUI
 import WeftFirewall
+import WeftContainers
 import WeftModel
 import WeftReconciler
 import WeftStore
@@ -34,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "UDP port of the read-only SNMP agent (closed by the default firewall until a rule opens it).") var snmpPort = 161
     @Option(help: "SNMP v1/v2c community string.") var snmpCommunity = "vns3public"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Largest image archive accepted by the container system, in MiB.") var imageSizeLimitMb = 512
+    @Option(help: "Most containers running at once (VNS3: 10).") var containerLimit = ContainerSystemConfig.defaultLimit
 
     func validate() throws {
         if let privateIP, IPv4Address(privateIP) == nil { throw ValidationError("--private-ip: \(privateIP) is not an IPv4 address") }
@@ -62,10 +65,12 @@ struct Serve: AsyncParsableCommand {
                                         publicIP: publicIP.flatMap { IPv4Address($0) }, uplink: uplink, apply: !noApply)
         options.loginFailureLimit = max(1, loginFailureLimit)
         options.wireguardPort = wireguardPort
+        options.imageSizeLimit = max(1, imageSizeLimitMb) << 20
         let runner = ProcessRunner()
         let netfilter = IptablesNetfilter(runner: runner)
         let servicesText = try? String(contentsOfFile: "/etc/services", encoding: .utf8)
-        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500] + (1...16).map { PeeringPeers.portBase + $0 }),
+        let firewall = FirewallReconciler(netfilter: netfilter, ipsets: IpsetTool(runner: runner), services: .init(apiPort: port, udpPorts: [wireguardPort, 1194, 500, 4500] + (1...16).map { PeeringPeers.portBase + $0 },
+                                                                                                                  pluginBridge: ContainerSystem.bridge),
                                           names: ServiceNames(servicesText: servicesText))
         let overlaySocket = WireGuardSocket(device: OverlayReconciler.device)
         let overlay = OverlayReconciler(runner: runner, daemon: WireGuardGo(device: OverlayReconciler.device), control: overlaySocket, listenPort: wireguardPort)
@@ -118,6 +123,17 @@ struct Serve: AsyncParsableCommand {
         let alerts = AlertDispatcher(controller: controller)
         if !noApply { controller.attach(alerts) }
         let expiry = ClientpackExpiry(controller: controller, warning: clientpackExpiryWarning)
+        let containers = ContainerSystem(store: store, runtime: CrunRuntime(runner: runner, root: directory + "/containers/crun"),
+                                         network: IPPluginNetwork(runner: runner), dataDirectory: directory, logger: logger)
+        containers.onAlert { name, message, fields in alerts.raise(name, message: message, fields: fields) }
+        if try store.get(.containerSystem) == nil || containerLimit != ContainerSystemConfig.defaultLimit {
+            try store.write(actor: "system", action: "container_system.limit", detail: "\(containerLimit)") { db in
+                var config = try Store.get(.containerSystem, in: db) ?? ContainerSystemConfig()
+                config.limit = max(0, containerLimit)
+                try Store.set(.containerSystem, config, in: db)
+            }
+        }
+        if !noApply { controller.attach(containers) }
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)
             let description = found.map { "\($0.endpoint.name): \($0.tunnel.localSubnet) ↔ \($0.tunnel.remoteSubnet)" } ?? "tunnel \(tunnel)"
@@ -134,18 +150,20 @@ struct Serve: AsyncParsableCommand {
         ManagedProcess.observeRestarts { tool, status in
             alerts.raise("process_restarted", message: "\(tool) exited with status \(status) and was started again", fields: ["process": tool])
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: controller.reconciler),
+            .init(service: watcher),
+            .init(service: alerts),
+            .init(service: expiry),
+            .init(service: snmp),
+            .init(service: controller.keysets),
+            .init(service: ui.sampler),
+            .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: app),
+        ]
+        if !noApply { services.insert(.init(service: containers), at: 6) }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: controller.reconciler),
-                .init(service: watcher),
-                .init(service: alerts),
-                .init(service: expiry),
-                .init(service: snmp),
-                .init(service: controller.keysets),
-                .init(service: ui.sampler),
-                .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: app),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
