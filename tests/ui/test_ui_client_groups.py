@@ -47,3 +47,6 @@ def test_owner_and_expiry_are_edited_and_groups_and_rules_shown(lab, controller,
     wait(browser).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "expires_at"))
     assert controller.response("GET", f"/api/clientpacks/{PACK}")["clientpack"]["expires_at"] == expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     controller.response("PUT", "/api/clientpack", {"name": PACK, "expires_at": None, "owner": ""})
+    # Leave the shared controller's firewall as the other UI tests expect it.
+    controller.response("DELETE", "/api/firewall/rules", {"rule": "FORWARD_CUST -m set --match-set team-ui src -d 198.19.99.2 -j ACCEPT"})
+    controller.response("DELETE", "/api/v2/firewall/fwsets/team-ui")
