@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 
 /// A certificate's SHA-256 fingerprint, as `openssl x509 -fingerprint -sha256` prints it
@@ -43,7 +44,6 @@ extension String {
     }
 }
 
-import Foundation
 
 extension Fingerprint {
     /// The fingerprint of the first certificate of a PEM text.

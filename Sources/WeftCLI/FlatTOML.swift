@@ -34,7 +34,7 @@ public struct FlatTOML: Equatable, Sendable {
         var table = ""
         for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
-            let line = Self.stripComment(Substring(raw)).trimmingWhitespace
+            let line = String(Self.stripComment(Substring(raw))).trimmingWhitespace
             if line.isEmpty { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]"), !line.hasPrefix("[[") else { throw SyntaxError(line: number, reason: "malformed table header \(line)") }
@@ -54,8 +54,8 @@ public struct FlatTOML: Equatable, Sendable {
             }
             guard tables[table]?[key] == nil else { throw SyntaxError(line: number, reason: "key \(key) set twice") }
             let valueText = String(line[line.index(after: equals)...]).trimmingWhitespace
-            do { tables[table, default: [:]][key] = try Self.value(valueText) } catch let reason {
-                throw SyntaxError(line: number, reason: "\(key): \(reason.text)")
+            do throws(Reason) { tables[table, default: [:]][key] = try Self.value(valueText) } catch {
+                throw SyntaxError(line: number, reason: "\(key): \(error.text)")
             }
             lines[table.isEmpty ? key : table + "." + key] = number
         }

@@ -14,7 +14,7 @@ public enum RuleCheck {
         let parser = RuleParser(context: context)
         var out: [Problem] = []
         for (index, line) in file.lines.enumerated() {
-            do { _ = try parser.parse(line.rule, position: index) } catch {
+            do throws(RuleError) { _ = try parser.parse(line.rule, position: index) } catch {
                 out.append(Problem(line: line.number, rule: line.rule, reason: error.reason))
             }
         }

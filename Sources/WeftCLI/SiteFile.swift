@@ -38,29 +38,41 @@ public enum SiteFile {
         if let node = top["firewall"] {
             let fields = try mapping(node, "firewall", known: ["rules", "fwsets"])
             if let rules = fields["rules"] {
-                site.rules = try list(rules, "firewall.rules").enumerated().map { index, rule in
-                    try string(rule, "firewall.rules[\(index)]").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                var out: [String] = []
+                for (index, rule) in try list(rules, "firewall.rules").enumerated() {
+                    out.append(try string(rule, "firewall.rules[\(index)]").split(whereSeparator: \.isWhitespace).joined(separator: " "))
                 }
+                site.rules = out
             }
             if let sets = fields["fwsets"] {
-                site.fwsets = try list(sets, "firewall.fwsets").enumerated().map { index, node in try fwset(node, "firewall.fwsets[\(index)]") }
-                try unique(site.fwsets!.map(\.name), nodes: try list(sets, ""), what: "fwset")
+                let nodes = try list(sets, "firewall.fwsets")
+                var out: [SiteConfig.FirewallSetSpec] = []
+                for (index, node) in nodes.enumerated() { out.append(try fwset(node, "firewall.fwsets[\(index)]")) }
+                try unique(out.map(\.name), nodes: nodes, what: "fwset")
+                site.fwsets = out
             }
         }
         if let routes = top["routes"] {
-            site.routes = try list(routes, "routes").enumerated().map { index, node in try route(node, "routes[\(index)]") }
-            try unique(site.routes!.map(\.key), nodes: try list(routes, ""), what: "route")
+            let nodes = try list(routes, "routes")
+            var out: [SiteConfig.RouteSpec] = []
+            for (index, node) in nodes.enumerated() { out.append(try route(node, "routes[\(index)]")) }
+            try unique(out.map(\.key), nodes: nodes, what: "route")
+            site.routes = out
         }
         if let peers = top["peers"] {
-            site.peers = try list(peers, "peers").enumerated().map { index, node in
+            let nodes = try list(peers, "peers")
+            var out: [SiteConfig.PeerSpec] = []
+            for (index, node) in nodes.enumerated() {
                 let fields = try mapping(node, "peers[\(index)]", known: ["id", "address", "mtu"])
                 guard let id = fields["id"], let address = fields["address"] else {
                     throw Problem(line: line(node), reason: "peers[\(index)]: id and address are required")
                 }
-                return SiteConfig.PeerSpec(id: try int(id, "peers[\(index)].id"), address: try string(address, "peers[\(index)].address"),
-                                           mtu: try fields["mtu"].map { try int($0, "peers[\(index)].mtu") })
+                var peer = SiteConfig.PeerSpec(id: try int(id, "peers[\(index)].id"), address: try string(address, "peers[\(index)].address"))
+                if let mtu = fields["mtu"] { peer.mtu = try int(mtu, "peers[\(index)].mtu") }
+                out.append(peer)
             }
-            try unique(site.peers!.map { String($0.id) }, nodes: try list(peers, ""), what: "peer id")
+            try unique(out.map { String($0.id) }, nodes: nodes, what: "peer id")
+            site.peers = out
         }
         return site
     }
@@ -68,15 +80,17 @@ public enum SiteFile {
     static func fwset(_ node: Node, _ path: String) throws(Problem) -> SiteConfig.FirewallSetSpec {
         let fields = try mapping(node, path, known: ["name", "type", "description", "entries"])
         guard let name = fields["name"], let type = fields["type"] else { throw Problem(line: line(node), reason: "\(path): name and type are required") }
-        var set = SiteConfig.FirewallSetSpec(name: try string(name, "\(path).name"), type: try string(type, "\(path).type"),
-                                             description: try fields["description"].map { try string($0, "\(path).description") } ?? "")
+        var set = SiteConfig.FirewallSetSpec(name: try string(name, "\(path).name"), type: try string(type, "\(path).type"))
+        if let description = fields["description"] { set.description = try string(description, "\(path).description") }
         guard ["net", "list", "port"].contains(set.type) else { throw Problem(line: line(type), reason: "\(path).type must be net, list or port") }
         if let entries = fields["entries"] {
             for (index, entry) in try list(entries, "\(path).entries").enumerated() {
                 if case .mapping = entry {
                     let parts = try mapping(entry, "\(path).entries[\(index)]", known: ["entry", "comment"])
                     guard let value = parts["entry"] else { throw Problem(line: line(entry), reason: "\(path).entries[\(index)]: entry is required") }
-                    set.entries.append(.init(entry: try string(value, "entry"), comment: try parts["comment"].map { try string($0, "comment") } ?? ""))
+                    var item = SiteConfig.FirewallSetSpec.Entry(entry: try string(value, "\(path).entries[\(index)].entry"))
+                    if let comment = parts["comment"] { item.comment = try string(comment, "\(path).entries[\(index)].comment") }
+                    set.entries.append(item)
                 } else {
                     set.entries.append(.init(entry: try string(entry, "\(path).entries[\(index)]")))
                 }

@@ -2,7 +2,7 @@ import Testing
 @testable import WeftCLI
 
 @Suite struct ClientSettingsTests {
-    let pin = "AB:" + String(repeating: "01:", count: 30) + "02:CD"
+    let pin = "AB:" + String(repeating: "01:", count: 29) + "02:CD"
 
     @Test func flagsOverrideEnvironmentOverrideProfile() throws {
         let file = try FlatTOML("url = \"https://file:8000\"\ntoken = \"filetoken\"\nuser = \"fileuser\"\n[profile.lab]\nurl = \"https://lab:8000\"")

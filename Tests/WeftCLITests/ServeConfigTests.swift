@@ -16,8 +16,10 @@ import Testing
             #expect(throws: CLIError.self, "\(text)") { try ServeConfig.expand(["serve", "--config", "/x.toml"]) { _ in text } }
         }
         #expect(throws: CLIError.usage("--config: cannot read /missing")) { try ServeConfig.expand(["serve", "--config", "/missing"]) { _ in nil } }
-        do { _ = try ServeConfig.expand(["serve"]) { _ in "host = \"0.0.0.0\"\nsnmp_port = true" } } catch {
+        do { _ = try ServeConfig.expand(["serve"]) { _ in "host = \"0.0.0.0\"\nsnmp_port = true" } } catch let error as CLIError {
             #expect(error.message == "/etc/weft/weft.toml: line 2: snmp_port must be an integer")
+        } catch {
+            Issue.record("\(error)")
         }
     }
 }

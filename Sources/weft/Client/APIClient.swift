@@ -116,7 +116,7 @@ struct APIClient: Sendable {
             if let first = connect.connectionErrors.first?.error { return describe(first, verdict: verdict, trust: trust) }
             if connect.dnsAError != nil || connect.dnsAAAAError != nil { return "cannot resolve \(connect.host)" }
         }
-        if error is ChannelError, case .connectTimeout = error as? ChannelError { return "timed out" }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "timed out" }
         if let ssl = error as? NIOSSLError {
             if case .handshakeFailed = ssl {
                 switch trust {

@@ -46,13 +46,21 @@ enum TLSTrust {
     final class Verdict: @unchecked Sendable {
         private let lock = NSLock()
         private var text: String?
-        var reason: String? { lock.withLock { text } }
-        func refuse(_ reason: String) { lock.withLock { text = reason } }
+        var reason: String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return text
+        }
+        func refuse(_ reason: String) {
+            lock.lock()
+            text = reason
+            lock.unlock()
+        }
     }
 
     func handler(context: NIOSSLContext, serverHostname: String?, verdict: Verdict) throws -> NIOSSLClientHandler {
         guard case .pin(let pin) = self else { return try NIOSSLClientHandler(context: context, serverHostname: serverHostname) }
-        return try NIOSSLClientHandler(context: context, serverHostname: serverHostname) { chain, promise in
+        return try NIOSSLClientHandler(context: context, serverHostname: serverHostname, customVerificationCallback: { chain, promise in
             guard let leaf = chain.first, let der = try? leaf.toDERBytes() else {
                 verdict.refuse("the controller sent no certificate")
                 promise.succeed(.failed)
@@ -65,6 +73,6 @@ enum TLSTrust {
                 verdict.refuse("certificate fingerprint \(seen) does not match the pin \(pin)")
                 promise.succeed(.failed)
             }
-        }
+        })
     }
 }
