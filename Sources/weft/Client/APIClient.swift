@@ -121,7 +121,6 @@ struct APIClient: Sendable {
             if case .handshakeFailed = ssl {
                 switch trust {
                 case .system: return "the certificate is not trusted (pass --pin with the fingerprint `weft serve` printed, or --ca FILE)"
-                case .caFile(let path): return "the certificate is not signed by \(path)"
                 default: return "TLS handshake failed: \(ssl)"
                 }
             }

@@ -51,7 +51,7 @@ struct RunningSite {
     }
 
     static func text(_ value: JSONValue?) -> String {
-        if case .string(let text)? = value { return text }
+        if case .string(let text)? = value { return text == "_notset" ? "" : text }
         return ""
     }
 }

@@ -4,11 +4,13 @@ import NIOSSL
 import WeftCLI
 
 /// How the client trusts the controller's certificate: a pinned SHA-256 fingerprint
-/// (the one `weft serve` prints at start), a CA file (the controller's own certificate
-/// is its own CA), the system's roots, or — only when asked with `--insecure` — nothing.
+/// (the one `weft serve` prints at start), a PEM file holding the controller's certificate
+/// (`/var/lib/weft/tls/server.crt`; it is self-signed and not a CA, so it is matched
+/// exactly rather than used as a chain root), the system's roots, or — only when asked
+/// with `--insecure` — nothing.
 enum TLSTrust {
     case pin(Fingerprint)
-    case caFile(String)
+    case caFile(String, [Fingerprint])
     case system
     case insecure
 
@@ -16,8 +18,10 @@ enum TLSTrust {
         if let pin = settings.pin {
             self = .pin(pin)
         } else if let ca = settings.ca {
-            guard FileManager.default.isReadableFile(atPath: ca) else { throw .usage("--ca: cannot read \(ca)") }
-            self = .caFile(ca)
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(ca), !certificates.isEmpty else {
+                throw .usage("--ca: \(ca) holds no PEM certificate")
+            }
+            self = .caFile(ca, certificates.compactMap { try? Fingerprint(der: $0.toDERBytes()) })
         } else if settings.insecure {
             self = .insecure
         } else {
@@ -29,11 +33,8 @@ enum TLSTrust {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         switch self {
-        case .pin:
+        case .pin, .caFile:
             tls.certificateVerification = .noHostnameVerification  // the callback decides
-        case .caFile(let path):
-            tls.trustRoots = .file(path)
-            tls.certificateVerification = .noHostnameVerification
         case .system:
             tls.certificateVerification = .fullVerification
         case .insecure:
@@ -59,7 +60,18 @@ enum TLSTrust {
     }
 
     func handler(context: NIOSSLContext, serverHostname: String?, verdict: Verdict) throws -> NIOSSLClientHandler {
-        guard case .pin(let pin) = self else { return try NIOSSLClientHandler(context: context, serverHostname: serverHostname) }
+        let accepted: [Fingerprint]
+        let refusal: (Fingerprint) -> String
+        switch self {
+        case .pin(let pin):
+            accepted = [pin]
+            refusal = { "certificate fingerprint \($0) does not match the pin \(pin)" }
+        case .caFile(let path, let fingerprints):
+            accepted = fingerprints
+            refusal = { "the certificate (SHA-256 \($0)) is not the one in \(path)" }
+        default:
+            return try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+        }
         return try NIOSSLClientHandler(context: context, serverHostname: serverHostname, customVerificationCallback: { chain, promise in
             guard let leaf = chain.first, let der = try? leaf.toDERBytes() else {
                 verdict.refuse("the controller sent no certificate")
@@ -67,10 +79,10 @@ enum TLSTrust {
                 return
             }
             let seen = Fingerprint(der: der)
-            if seen == pin {
+            if accepted.contains(seen) {
                 promise.succeed(.certificateVerified)
             } else {
-                verdict.refuse("certificate fingerprint \(seen) does not match the pin \(pin)")
+                verdict.refuse(refusal(seen))
                 promise.succeed(.failed)
             }
         })

@@ -10,7 +10,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "API user for --password (or WEFT_USER; default api).") var user: String?
     @Option(help: "API password (or WEFT_PASSWORD).") var password: String?
     @Option(help: "API token (or WEFT_TOKEN), instead of a password.") var token: String?
-    @Option(help: ArgumentHelp("Trust the controller's certificate when it is signed by this PEM file (or WEFT_CA).", valueName: "file"))
+    @Option(help: ArgumentHelp("Trust the controller's certificate when it is one of this PEM file's, e.g. a copy of /var/lib/weft/tls/server.crt (or WEFT_CA).", valueName: "file"))
     var ca: String?
     @Option(help: ArgumentHelp("Trust only the certificate with this SHA-256 fingerprint, as `weft serve` prints it (or WEFT_PIN).", valueName: "sha256"))
     var pin: String?
@@ -94,7 +94,7 @@ enum Output {
         if path == "-" {
             return Array(FileHandle.standardInput.readDataToEndOfFile())
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw .usage("cannot read \(path)") }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { throw .usage("cannot read \(path)") }
         return Array(data)
     }
 

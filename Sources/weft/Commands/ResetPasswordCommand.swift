@@ -5,8 +5,9 @@ import WeftStore
 
 /// `weft reset-password --data-dir DIR`: local recovery, as root on the controller's machine,
 /// when the API or UI password is lost (they are shown only once). Writes a new hash into
-/// the store directly; the running daemon checks the store on every login, so it takes
-/// effect at once.
+/// the store directly: the new password works at once (a login the daemon has not seen is
+/// checked against the store); the old one, if the daemon has verified it before, keeps
+/// working until the daemon restarts (it caches verified credentials in memory).
 struct ResetPasswordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset-password", abstract: "Set a new API or UI password in a controller's store (local, as root).")
@@ -58,5 +59,6 @@ struct ResetPasswordCommand: ParsableCommand {
         } else {
             Output.write("\(account.rawValue) user \(username): password set\n")
         }
+        if !json { Output.write("  restart the daemon (systemctl restart weft) so that the old password stops working\n") }
     }
 }
