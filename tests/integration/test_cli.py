@@ -303,3 +303,13 @@ def test_bad_site_files_are_refused_with_the_line_and_change_nothing(ctl, tmp_pa
     r = weft("apply", "-f", str(bad), "--yes", *ctl.args, check=2)
     assert "firewall.rules[0]" in r.stderr and "nothing applied" in r.stderr
     assert ctl.generation() == before
+
+
+def test_serve_refuses_a_bad_config_file_with_the_line(tmp_path):
+    bad = tmp_path / "weft.toml"
+    bad.write_text('port = 8000\nsnmp_port = "x"\n')
+    r = weft("serve", "--config", str(bad), check=2)
+    assert f"{bad}: line 2: snmp_port must be an integer" in r.stderr
+    bad.write_text('api-password = "secret"\n')
+    assert "use api-password-file" in weft("serve", "--config", str(bad), check=2).stderr
+    weft("serve", "--config", str(tmp_path / "missing.toml"), check=2)
