@@ -99,14 +99,16 @@ bench: test-deps venv release
 	$(SWIFT) run -c release weft-micro
 
 DEB_CONFIG ?= release
-DEB_BIN := $(CURDIR)/.build/$(DEB_CONFIG)/weft
+DEB_BIN := $(CURDIR)/.build-deb/$(DEB_CONFIG)/weft
 
 man: build
 	$(PYTHON) scripts/gen-manpage $(DEBUG_BIN) > docs/weft.1
 
 # The package's binary carries the Swift runtime (--static-swift-stdlib): Debian has none.
+# Its own scratch path: objects built for the static runtime must not be linked into
+# .build's ordinary binaries (they name the static Foundation libraries).
 deb:
-	$(SWIFT) build -c $(DEB_CONFIG) --static-swift-stdlib --product weft
+	$(SWIFT) build -c $(DEB_CONFIG) --static-swift-stdlib --scratch-path .build-deb --product weft
 	./scripts/make-deb $(DEB_BIN) dist
 
 # Not part of `make test`: the first run debootstraps Debian 12 (a few minutes, cached in
