@@ -1,4 +1,4 @@
-# Weft — the two commands are `make run` and `make test`.
+# Weft — the two commands are `make run` and `make test`; `make help` lists the rest.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
@@ -16,9 +16,22 @@ RELEASE_BIN := $(CURDIR)/.build/release/weft
 # What the binary is built from: `make run` rebuilds only when one of these changed.
 SOURCES     := Package.swift $(shell find Sources -type f)
 
-.PHONY: all deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean
+.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test
 
 all: build
+
+help:
+	@echo "make build       debug build (swift build)"
+	@echo "make release     release build of .build/release/weft"
+	@echo "make run         start a controller (NETNS=weft0 in its own namespace; DATA_DIR=, PORT=, RUN_ARGS=)"
+	@echo "make test        unit, integration, e2e and UI tests (as root)"
+	@echo "make unit | integration | e2e | ui    one suite (after a build with tests)"
+	@echo "make bench       benchmarks (BENCHMARKS.md)"
+	@echo "make fuzz        libFuzzer, 10^6 inputs per parser (FUZZ_RUNS=); make fuzz-smoke: 3,000 each"
+	@echo "make man         docs/weft.1, the man page generated from the argument parser"
+	@echo "make deb         dist/weft_VERSION_ARCH.deb (release, static Swift runtime; DEB_CONFIG=debug for a quick one)"
+	@echo "make deb-test    the package in a debootstrap chroot of Debian 12 (root; the chroot is cached)"
+	@echo "make deps | test-deps | venv | clean"
 
 deps:
 	./scripts/install-deps --run
@@ -97,5 +110,23 @@ bench: test-deps venv release
 	./scripts/bench/capture $(RELEASE_BIN)
 	$(SWIFT) run -c release weft-micro
 
+DEB_CONFIG ?= release
+DEB_BIN := $(CURDIR)/.build-deb/$(DEB_CONFIG)/weft
+
+man: build
+	$(PYTHON) scripts/gen-manpage $(DEBUG_BIN) > docs/weft.1
+
+# The package's binary carries the Swift runtime (--static-swift-stdlib): Debian has none.
+# Its own scratch path: objects built for the static runtime must not be linked into
+# .build's ordinary binaries (they name the static Foundation libraries).
+deb:
+	$(SWIFT) build -c $(DEB_CONFIG) --static-swift-stdlib --scratch-path .build-deb --product weft
+	./scripts/make-deb $(DEB_BIN) dist
+
+# Not part of `make test`: the first run debootstraps Debian 12 (a few minutes, cached in
+# /var/cache/weft-test); later runs take about a minute.
+deb-test: deb
+	./scripts/deb-test dist/weft_$$($(DEB_BIN) --version | awk '{print $$2}')_$$(dpkg --print-architecture).deb
+
 clean:
-	rm -rf .build $(VENV) test-artifacts
+	rm -rf .build $(VENV) test-artifacts dist

@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -172,14 +173,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "WeftCLI",
+            dependencies: [
+                "WeftModel", "WeftFirewall",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
+                "WeftCLI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
@@ -192,6 +206,10 @@ let package = Package(
         .testTarget(
             name: "WeftModelTests",
             dependencies: ["WeftModel"]
+        ),
+        .testTarget(
+            name: "WeftCLITests",
+            dependencies: ["WeftCLI", "WeftModel", "WeftFirewall"]
         ),
         .testTarget(
             name: "WeftFirewallTests",

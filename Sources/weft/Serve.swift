@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import WeftAPI
 import WeftApp
+import WeftCLI
 import WeftWebUI
 import WeftFirewall
 import WeftContainers
@@ -37,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Largest image archive accepted by the container system, in MiB.") var imageSizeLimitMb = 512
     @Option(help: "Most containers running at once (VNS3: 10).") var containerLimit = ContainerSystemConfig.defaultLimit
+    @Option(help: "A TOML file of these options (default /etc/weft/weft.toml when it exists); options given here override it.")
+    var config: String?
 
     func validate() throws {
         if let privateIP, IPv4Address(privateIP) == nil { throw ValidationError("--private-ip: \(privateIP) is not an IPv4 address") }
@@ -104,7 +107,9 @@ struct Serve: AsyncParsableCommand {
         let app = try HTTPServer.application(controller: controller, ui: ui, certificate: certificate, logger: logger)
 
         let shownHost = host == "0.0.0.0" ? (facts.privateIP?.description ?? "127.0.0.1") : host
+        let fingerprint = Fingerprint(pem: certificate.certificatePEM)?.description ?? "?"
         var banner = "Weft controller \(WeftVersion.weft): https://\(shownHost):\(port)/  (data: \(directory))\n"
+        banner += "  TLS certificate SHA-256: \(fingerprint)\n  (clients: weft status --pin \(fingerprint) …)\n"
         if let api = seeded.api { banner += "  API user:  api       password: \(api)\n" }
         if let admin = seeded.admin { banner += "  UI user:   vnscubed  password: \(admin)\n" }
         if seeded.api != nil || seeded.admin != nil {
@@ -114,7 +119,7 @@ struct Serve: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(banner.utf8))
         if noApply { logger.warning("running with --no-apply: nothing will be applied to the OS") }
         logger.notice("starting", metadata: ["listen": "\(host):\(port)", "data_dir": "\(directory)",
-                                             "tls.created": "\(certificate.created)", "apply": "\(!noApply)"])
+                                             "tls.created": "\(certificate.created)", "tls.sha256": "\(fingerprint)", "apply": "\(!noApply)"])
 
         let watcher = ClientWatcher(controller: controller, interval: .seconds(1))
         controller.attach(watcher)
