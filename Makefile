@@ -94,6 +94,7 @@ FUZZ_RUNS ?= 1000000
 fuzz:
 	./scripts/fuzz $(FUZZ_RUNS)
 	./scripts/fuzz-ids $(FUZZ_RUNS)
+	./scripts/fuzz-images $(FUZZ_RUNS)
 
 fuzz-smoke:
 	./scripts/fuzz 3000

@@ -38,6 +38,13 @@ def test_sdk_container_lifecycle(controller, tmp_path):
     addresses = api.get_container_system_ips().response.addresses
     assert {"address": "198.51.100.2", "status": "in_use"} in addresses
 
+    # Commit and export, as the SDK calls them: the commit is a new Ready image.
+    committed = api.post_commit_container(uuid, name="sdkweb1-snap", description="committed by the SDK").response
+    assert committed.uuid.startswith("sha256:") and committed.uuid != image_id
+    exported = api.post_export_image(uuid, name="sdkweb1-export").response
+    assert exported.download == "/api/container_system/exports/sdkweb1-export" and exported.size > 0
+    assert api.delete_container_image(committed.uuid).response.image_deleted is True
+
     stopped = api.put_stop_container(uuid).response
     assert stopped.status == "Stopped"
     assert all(c["Id"] != uuid for c in api.get_container_system_running_containers().response.containers)

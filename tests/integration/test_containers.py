@@ -227,6 +227,58 @@ def test_stop_start_delete(plugins, web):
     assert "wc" + uuid[:10] not in plugins.in_ns("ip", "link").stdout
 
 
+def test_commit_and_export_a_running_container(plugins, web):
+    """What a container wrote becomes an image (commit) or a docker-archive to download
+    (export) that imports again through the same reader as an upload."""
+    import io
+    import tarfile
+    writer = start(plugins, {"image_uuid": web["image"]["id"], "name": "writer",
+                             "command": "/bin/sh -c 'echo committed > /marker; exec sleep 1000'"})
+    uuid, made = writer["uuid"], []
+    try:
+        wait_until(lambda: (x := container(plugins, uuid)) and x["State"]["Running"]
+                   and Path(f"/proc/{x['State']['Pid']}/root/marker").exists(), timeout=30, what="the writer's file")
+        r = plugins.post(f"/api/container_system/containers/{uuid}/commit", {"name": "writer-snap:1", "description": "after the write"})
+        assert r.status_code == 200, r.text
+        committed = r.json()["response"]
+        assert committed["uuid"].startswith("sha256:") and committed["uuid"] != web["image"]["id"]
+        assert committed["name"] == "writer-snap:1"
+        images = plugins.get("/api/container_system/images").json()["response"]["images"]
+        assert [i["status"] for i in images if i["id"] == committed["uuid"]] == ["Ready"]
+        reader = start(plugins, {"image_uuid": committed["uuid"], "name": "reader", "command": "/bin/cat /marker"})
+        made.append(reader["uuid"])
+        wait_until(lambda: "committed" in plugins.get(f"/api/container_system/containers/{reader['uuid']}/logs?lines=5")
+                   .json()["response"]["logs"], timeout=30, what="the committed file read in a new container")
+
+        r = plugins.post(f"/api/container_system/containers/{uuid}/exports", {"name": "writer-export"})
+        assert r.status_code == 200, r.text
+        export = r.json()["response"]
+        assert export["download"] == "/api/container_system/exports/writer-export" and export["size"] > 100_000
+        data = plugins.get(export["download"]).content
+        assert len(data) == export["size"]
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            names = [n.removeprefix("./") for n in archive.getnames()]
+        assert "manifest.json" in names and any(n.endswith("/layer.tar") for n in names)
+        again = import_ready(plugins, data, "reimported:1")
+        assert again["id"] == export["image_id"]
+        export_file = plugins.data_dir / "containers" / "exports" / "writer-export.tar"
+        assert oct(export_file.stat().st_mode & 0o777) == "0o600"
+
+        # Refused, nothing made: no name, a bad name, an unknown container, a stopped one.
+        before = len(plugins.get("/api/container_system/images").json()["response"]["images"])
+        assert plugins.post(f"/api/container_system/containers/{uuid}/commit", {}).status_code == 400
+        assert plugins.post(f"/api/container_system/containers/{uuid}/exports", {"name": "../escape"}).status_code == 400
+        assert plugins.post("/api/container_system/containers/nosuch/commit", {"name": "x"}).status_code == 404
+        assert plugins.get("/api/container_system/exports/nosuch").status_code == 404
+        plugins.put(f"/api/container_system/containers/{uuid}")
+        r = plugins.post(f"/api/container_system/containers/{uuid}/commit", {"name": "stopped"})
+        assert r.status_code == 400 and "not running" in r.text, r.text
+        assert len(plugins.get("/api/container_system/images").json()["response"]["images"]) == before
+    finally:
+        for item in made + [uuid]:
+            plugins.delete(f"/api/container_system/containers/{item}")
+
+
 def test_bad_container_requests_change_nothing(plugins, web):
     before = plugins.get("/api/container_system/containers?show_all=true").json()["response"]["containers"]
     image = web["image"]["id"]

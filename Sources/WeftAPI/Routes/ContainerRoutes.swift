@@ -26,8 +26,9 @@ struct ContainerRoutes {
         api.put("container_system/containers/:uuid", use: stopContainer)
         api.delete("container_system/containers/:uuid", use: deleteContainer)
         api.get("container_system/containers/:uuid/logs", use: logs)
-        api.post("container_system/containers/:uuid/commit", use: notYet)
-        api.post("container_system/containers/:uuid/exports", use: notYet)
+        api.post("container_system/containers/:uuid/commit", use: commitContainer)
+        api.post("container_system/containers/:uuid/exports", use: exportContainer)
+        api.get("container_system/exports/:name", use: downloadExport)
     }
 
     @Sendable func status(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
@@ -152,7 +153,29 @@ struct ContainerRoutes {
         return raw.removingPercentEncoding ?? raw
     }
 
-    @Sendable func notYet(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        throw ValidationError(.notSupported, "committing and exporting containers is not supported yet")
+    /// `{name*, description}` → `{uuid: "sha256:…", name}` once the new image is Ready.
+    @Sendable func commitContainer(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let uuid = try Self.uuid(context)
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/container_system/containers/{uuid}/commit",
+                                                 known: ["name", "description"])
+        let image = try await controller.commitContainer(id: uuid, body, actor: context.principal)
+        return Reply.ok(["uuid": .string(image.id), "name": .string(image.tag.isEmpty ? image.name : "\(image.name):\(image.tag)"),
+                         "image": ContainerView.image(image)])
+    }
+
+    /// `{name*}` → the export's name, size, image id and where to download it.
+    @Sendable func exportContainer(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let uuid = try Self.uuid(context)
+        let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/container_system/containers/{uuid}/exports",
+                                                 known: ["name"])
+        let export = try await controller.exportContainer(id: uuid, body, actor: context.principal)
+        return Reply.ok(["name": .string(export.name), "size": .int(export.size), "image_id": .string(export.imageID),
+                         "format": "docker-archive", "download": .string("/api/container_system/exports/\(export.name)")])
+    }
+
+    /// Weft's own: the export as a file (`application/x-tar`), importable as an `imagefile`.
+    @Sendable func downloadExport(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        return Reply.file(try controller.containerExport(name), contentType: "application/x-tar", filename: name + ".tar")
     }
 }

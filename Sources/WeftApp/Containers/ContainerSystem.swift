@@ -24,6 +24,8 @@ public final class ContainerSystem: Service, Sendable {
     public static let bridge = "plugin0"
     let store: Store
     let runtime: any ContainerRuntime
+    /// Runs tar for commit and export.
+    let runner: any CommandRunner
     let network: any PluginNetwork
     let logger: Logger
     let paths: ContainerPaths
@@ -41,8 +43,9 @@ public final class ContainerSystem: Service, Sendable {
     }
 
     public init(store: Store, runtime: any ContainerRuntime, network: any PluginNetwork, dataDirectory: String,
-                logger: Logger, interval: Duration = .seconds(2)) {
+                logger: Logger, interval: Duration = .seconds(2), runner: any CommandRunner = ProcessRunner()) {
         self.store = store
+        self.runner = runner
         self.runtime = runtime
         self.network = network
         self.logger = logger
