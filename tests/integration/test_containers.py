@@ -184,7 +184,11 @@ def test_the_controller_api_is_closed_to_containers(plugins, web):
 
 
 def test_isolation_namespaces_limits_and_logs(plugins, web):
-    script = "echo pid=$$; hostname; ls /; ls /data 2>&1; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-exit=$?; exec sleep 1000"
+    script = ("echo pid=$$; hostname; ls /; ls /data 2>&1; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-exit=$?; "
+              # 40 children asked for under a 16-process limit: the fork past it fails, which ends the
+              # subshell (busybox sh gives up on "can't fork"); shell builtins only from here.
+              "(i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); echo forked=$i; done); "
+              "set -- /proc/[0-9]*; echo procs=$#; exec sleep 1000")
     started = start(plugins, {"image_uuid": web["image"]["id"], "name": "probe", "command": f"/bin/sh -c '{script}'",
                               "environment": "GREETING=hi", "memory_limit_mb": 16, "pids_limit": 16})
     uuid = started["uuid"]
@@ -194,12 +198,16 @@ def test_isolation_namespaces_limits_and_logs(plugins, web):
         r = plugins.get(f"/api/container_system/containers/{uuid}/logs?lines=50")
         assert r.status_code == 200, r.text
         lines = r.json()["response"]["logs"]
-        return lines if any(line.startswith("dd-exit=") for line in lines) else None
+        return lines if any(line.startswith("procs=") for line in lines) else None
     lines = wait_until(logs, timeout=30, what="probe output")
     assert "pid=1" in lines  # own PID namespace
     assert "probe" in lines  # own UTS namespace: the hostname is the container's name
     assert "www" in lines and "weft.db" not in " ".join(lines)  # its own root, not the controller's
     assert "dd-exit=137" in lines  # the 16 MiB memory limit bites: dd's 64 MiB buffer is OOM-killed
+    procs = int(next(line for line in lines if line.startswith("procs="))[len("procs="):])
+    forked = max(int(line[len("forked="):]) for line in lines if line.startswith("forked="))
+    assert procs <= 16 and forked < 40, lines  # the PID limit bites: at most 16 processes, not the 42 asked for
+    assert any("fork" in line.lower() for line in lines), lines  # and the shell says why
     # The host's cgroup v1 hierarchies (the test process shares the host's mounts).
     assert Path(f"/sys/fs/cgroup/memory/weft/{uuid}/memory.limit_in_bytes").read_text().strip() == str(16 << 20)
     assert Path(f"/sys/fs/cgroup/pids/weft/{uuid}/pids.max").read_text().strip() == "16"
@@ -361,12 +369,23 @@ def test_oci_layout_image_and_url_import(plugins, lab):
 
 
 def test_a_crashed_container_is_restarted_and_a_daemon_restart_brings_it_back(plugins, web):
+    from receiver import Receiver
     uuid = web["container"]["uuid"]
     put_rules(plugins, PLUGIN_RULES + [MASQUERADE])
-    pid = container(plugins, uuid)["State"]["Pid"]
-    subprocess.run(["kill", "-9", str(pid)], check=True)
-    wait_until(lambda: (x := container(plugins, uuid)) and x["State"]["Running"] and x["State"]["Pid"] != pid,
-               timeout=30, what="container restarted after a crash")
+    receiver = Receiver()
+    alert = plugins.response("POST", "/api/alert", {"name": "restarts", "url": receiver.url("/ok"), "events": ["process_restarted"]})
+    try:
+        pid = container(plugins, uuid)["State"]["Pid"]
+        subprocess.run(["kill", "-9", str(pid)], check=True)
+        wait_until(lambda: (x := container(plugins, uuid)) and x["State"]["Running"] and x["State"]["Pid"] != pid,
+                   timeout=30, what="container restarted after a crash")
+        # The operator hears of it: a process_restarted alert naming the container.
+        restarted = wait_until(lambda: [b for b in receiver.bodies("/ok") if b.get("event") == "process_restarted"], timeout=30,
+                               what="process_restarted alert")
+        assert "container web" in restarted[0]["message"], restarted
+    finally:
+        plugins.response("DELETE", f"/api/alert/{alert['id']}")
+        receiver.stop()
     assert "hello" in wait_until(lambda: http_get(plugins.ip, 2222), timeout=20, what="service back")
     plugins.stop()
     plugins.start()
