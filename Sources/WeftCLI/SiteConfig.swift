@@ -15,6 +15,13 @@ public struct SiteConfig: Equatable, Sendable {
     public var routes: [RouteSpec]?
     /// `peers:` — the controller mesh (`/api/peering/peers`).
     public var peers: [PeerSpec]?
+    /// `webhooks:` — webhook integrations (`/api/webhook`), by name.
+    public var webhooks: [SiteObject]?
+    /// `alerts:` — alerts (`/api/alert`), by name; `webhook:` names a webhook.
+    public var alerts: [SiteObject]?
+    /// `ipsec:` — IPsec endpoints (`/api/ipsec/endpoints`) by name, each with `tunnels:` and
+    /// `ebgp_peers:`.
+    public var ipsec: [SiteObject]?
 
     public init() {}
 

@@ -1,3 +1,4 @@
+import WeftModel
 import Yams
 
 /// `site.yaml` read into a `SiteConfig`, strictly: unknown keys, wrong types and missing
@@ -22,7 +23,7 @@ public enum SiteFile {
             }
         }
         guard let root else { throw Problem(line: 1, reason: "the file is empty") }
-        let top = try mapping(root, "the file", known: ["weft", "controller", "firewall", "routes", "peers"])
+        let top = try mapping(root, "the file", known: ["weft", "controller", "firewall", "routes", "peers", "webhooks", "alerts", "ipsec"])
         var site = SiteConfig()
         if let version = top["weft"] {
             guard try int(version, "weft") == SiteConfig.version else {
@@ -74,7 +75,64 @@ public enum SiteFile {
             try unique(out.map { String($0.id) }, nodes: nodes, what: "peer id")
             site.peers = out
         }
+        if let node = top["webhooks"] { site.webhooks = try objects(node, kind: .webhook, path: "webhooks") }
+        if let node = top["alerts"] { site.alerts = try objects(node, kind: .alert, path: "alerts") }
+        if let node = top["ipsec"] { site.ipsec = try objects(node, kind: .endpoint, path: "ipsec") }
         return site
+    }
+
+    /// A list of API objects of one kind: known fields only, required ones present, keys unique.
+    static func objects(_ node: Node, kind: SiteObject.Kind, path: String) throws(Problem) -> [SiteObject] {
+        let nodes = try list(node, path)
+        var out: [SiteObject] = []
+        for (index, item) in nodes.enumerated() {
+            let here = "\(path)[\(index)]"
+            let fields = try mapping(item, here, known: kind.fields.union(kind.childKinds.map(\.section)))
+            var object = SiteObject(fields: JSONObject())
+            for key in fields.keys.sorted() {
+                let value = fields[key]!
+                if let child = kind.childKinds.first(where: { $0.section == key }) {
+                    object.children[key] = try objects(value, kind: child, path: "\(here).\(key)")
+                } else {
+                    object.fields[key] = try json(value)
+                }
+            }
+            for field in kind.required where object.fields[field] == nil || object.fields[field] == .null {
+                throw Problem(line: line(item), reason: "\(here): \(field) is required")
+            }
+            out.append(object)
+        }
+        try unique(out.map { $0.key(kind) }, nodes: nodes, what: kind.rawValue)
+        return out
+    }
+
+    /// Any YAML value as JSON: quoted scalars are text; plain ones null, true/false, an integer or text.
+    static func json(_ node: Node) throws(Problem) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .doubleQuoted || scalar.style == .singleQuoted || scalar.style == .literal || scalar.style == .folded {
+                return .string(scalar.string)
+            }
+            switch scalar.string {
+            case "", "~", "null": return .null
+            case "true", "True": return .bool(true)
+            case "false", "False": return .bool(false)
+            default: return Int(scalar.string).map(JSONValue.int) ?? .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            var items: [JSONValue] = []
+            for item in sequence { items.append(try json(item)) }
+            return .array(items)
+        case .mapping(let mapping):
+            var object = JSONObject()
+            for (key, value) in mapping {
+                guard let name = key.string else { throw Problem(line: line(key), reason: "keys must be text") }
+                object[name] = try json(value)
+            }
+            return .object(object)
+        case .alias:
+            throw Problem(line: line(node), reason: "YAML aliases are not used in site files")
+        }
     }
 
     static func fwset(_ node: Node, _ path: String) throws(Problem) -> SiteConfig.FirewallSetSpec {
@@ -205,6 +263,29 @@ public enum SiteFile {
                 out += "  - id: \(peer.id)\n    address: \(quote(peer.address))\n"
                 if let mtu = peer.mtu { out += "    mtu: \(mtu)\n" }
             }
+        }
+        for (kind, items) in [(SiteObject.Kind.webhook, site.webhooks), (.alert, site.alerts), (.endpoint, site.ipsec)] {
+            guard let items else { continue }
+            out += items.isEmpty ? "\(kind.section): []\n" : "\(kind.section):\n"
+            for item in items { out += yaml(item, kind: kind, indent: "  ") }
+        }
+        return out
+    }
+
+    /// One object as a list item: its fields in name order, each value as JSON (which YAML
+    /// reads as flow style), then its child lists.
+    static func yaml(_ item: SiteObject, kind: SiteObject.Kind, indent: String) -> String {
+        var out = ""
+        var first = true
+        for key in item.fields.keys.sorted() {
+            out += (first ? indent + "- " : indent + "  ") + "\(key): \(JSONWriter.string(item.fields[key]!))\n"
+            first = false
+        }
+        for child in kind.childKinds {
+            guard let list = item.children[child.section] else { continue }
+            out += (first ? indent + "- " : indent + "  ") + (list.isEmpty ? "\(child.section): []\n" : "\(child.section):\n")
+            first = false
+            for entry in list { out += yaml(entry, kind: child, indent: indent + "    ") }
         }
         return out
     }

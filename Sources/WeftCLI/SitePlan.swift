@@ -60,10 +60,17 @@ public struct SitePlan: Equatable, Sendable {
                 return parts.joined(separator: ", ")
             } describe: { $0.address }
         }
+        if let want = desired.webhooks { objects(.webhook, running: running.webhooks ?? [], desired: want) }
+        if let want = desired.alerts { objects(.alert, running: running.alerts ?? [], desired: want) }
+        if let want = desired.ipsec { objects(.endpoint, running: running.ipsec ?? [], desired: want) }
     }
 
     private mutating func add(_ section: String, _ operation: Operation, _ key: String, _ detail: String) {
         changes.append(Change(section: section, operation: operation, key: key, detail: detail))
+    }
+
+    mutating func record(_ section: String, _ operation: Operation, _ key: String, _ detail: String) {
+        add(section, operation, key, detail)
     }
 
     private mutating func keyed<T>(_ section: String, have: [T], want: [T], key: (T) -> String,

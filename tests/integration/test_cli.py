@@ -255,6 +255,21 @@ routes:
     metric: 5
 peers:
   - {id: 3, address: 198.18.0.93}
+webhooks:
+  - name: ops
+    url: http://198.18.0.1:9/hook
+    events: [tunnel_up, tunnel_down]
+    body: '{"text": "%{message}"}'
+alerts:
+  - {name: to-ops, webhook: ops, url: "http://198.18.0.1:9/alert", events: [tunnel_down]}
+ipsec:
+  - name: branch
+    ipaddress: 198.18.0.77
+    secret: branch-psk-0123456789
+    ike_version: 2
+    tunnels:
+      - {local_subnet: 100.127.255.192/26, remote_subnet: 10.88.0.0/24, description: branch LAN}
+    ebgp_peers: []
 """
 
 
@@ -264,6 +279,8 @@ def test_apply_plans_applies_and_is_idempotent(ctl, tmp_path):
     plan = weft("apply", "-f", str(site), "--dry-run", *ctl.args, check=0).stdout
     assert "fwsets: 1 to add, 0 to change, 0 to remove" in plan
     assert "routes: 1 to add" in plan and "peers: 1 to add" in plan
+    assert "webhooks: 1 to add" in plan and "alerts: 1 to add" in plan and "ipsec: 1 to add" in plan
+    assert "branch-psk" not in plan
     assert weft("apply", "-f", str(site), *ctl.args, input="no\n", check=2).returncode == 2
     weft("apply", "-f", str(site), "--yes", *ctl.args, check=0)
     ctl.wait_applied("firewall")
@@ -273,6 +290,21 @@ def test_apply_plans_applies_and_is_idempotent(ctl, tmp_path):
     assert ctl.response("GET", "/api/config")["topology_name"] == "cli-lab"
     rules = [pair[0] for pair in ctl.response("GET", "/api/firewall/rules")]
     assert rules == ["INPUT_CUST -m set --match-set admins src -p tcp --dport 2222 -j ACCEPT", "FORWARD_CUST -j DROP"]
+    hooks = ctl.response("GET", "/api/webhooks")
+    alerts = ctl.response("GET", "/api/alerts")
+    assert [h["name"] for h in hooks] == ["ops"] and [a["webhook_id"] for a in alerts] == [hooks[0]["id"]]
+    endpoints = list(ctl.response("GET", "/api/ipsec")["remote_endpoints"].values())
+    assert [(e["name"], e["ipaddress"]) for e in endpoints] == [("branch", "198.18.0.77")]
+    assert [t["remote_subnet"] for t in endpoints[0]["tunnels"].values()] == ["10.88.0.0/24"]
+    # A changed field and a second tunnel: planned as exactly that, applied in place.
+    site.write_text(SITE.replace("description: branch LAN}", "description: branch LAN}\n      - {local_subnet: 100.127.255.192/26, remote_subnet: 10.89.0.0/24}")
+                    .replace("ike_version: 2", "ike_version: 1"))
+    plan = weft("apply", "-f", str(site), "--yes", *ctl.args, check=0).stdout
+    assert "ipsec: 0 to add, 1 to change, 0 to remove" in plan and "ike_version 2 → 1" in plan
+    assert "ipsec branch tunnels: 1 to add, 0 to change, 0 to remove" in plan
+    endpoint = list(ctl.response("GET", "/api/ipsec")["remote_endpoints"].values())[0]
+    assert endpoint["id"] == endpoints[0]["id"] and endpoint["ike_version"] == 1 and len(endpoint["tunnels"]) == 2
+    assert weft("apply", "-f", str(site), *ctl.args, check=0).stdout == "no changes\n"
 
 
 def test_export_then_apply_on_a_fresh_controller_gives_the_same_configuration(lab, ctl, tmp_path):
@@ -303,6 +335,27 @@ def test_bad_site_files_are_refused_with_the_line_and_change_nothing(ctl, tmp_pa
     r = weft("apply", "-f", str(bad), "--yes", *ctl.args, check=2)
     assert "firewall.rules[0]" in r.stderr and "nothing applied" in r.stderr
     assert ctl.generation() == before
+
+
+def test_an_apply_the_controller_refuses_midway_is_rolled_back(ctl, tmp_path):
+    """The controller names change first, then a webhook the controller refuses: the whole
+    apply is undone from the snapshot taken before it (the controller restarts with it)."""
+    before = ctl.response("GET", "/api/config")["topology_name"]
+    site = tmp_path / "refused.yaml"
+    site.write_text("controller:\n  topology_name: half-applied\nwebhooks:\n  - {name: broken, url: 'not a url'}\n")
+    r = weft("apply", "-f", str(site), "--yes", *ctl.args, check=1)
+    assert "rolled back" in r.stderr, r.stderr
+
+    def restored():
+        try:
+            return ctl.response("GET", "/api/config")["topology_name"] == before
+        except Exception:  # noqa: BLE001 - the controller is restarting
+            return False
+    wait_until(restored, timeout=90, what="the configuration from before the apply")
+    assert all(h["name"] != "broken" for h in ctl.response("GET", "/api/webhooks"))
+    # The checkpoint the message names stays, for the operator to look at.
+    checkpoint = re.search(r"snapshot (weft-apply-\d+)", r.stderr).group(1)
+    assert checkpoint in ctl.response("GET", "/api/snapshots")["snapshots"]
 
 
 def test_serve_refuses_a_bad_config_file_with_the_line(tmp_path):

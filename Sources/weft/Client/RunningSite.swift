@@ -6,6 +6,7 @@ import WeftModel
 struct RunningSite {
     var config = SiteConfig()
     var routeIDs: [String: Int] = [:]
+    var objects = RunningObjects()
 
     static func read(_ client: APIClient) async throws -> RunningSite {
         var site = RunningSite()
@@ -47,6 +48,10 @@ struct RunningSite {
             if case .int(let value)? = entry["overlay_mtu"] { mtu = value }
             return SiteConfig.PeerSpec(id: id, address: text(entry["address"]), mtu: mtu)
         }
+        site.objects = try await RunningObjects.read(client)
+        site.config.webhooks = site.objects.webhooks
+        site.config.alerts = site.objects.alerts
+        site.config.ipsec = site.objects.ipsec
         return site
     }
 

@@ -51,7 +51,23 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if plan.isEmpty || dryRun { return }
         guard yes || Output.confirm("Apply this plan?") else { throw CLIError(.usage, "not applied (answer y, or pass --yes)") }
-        try await SiteApplier(client: client, running: running, desired: desired, plan: plan, force: force).apply()
+        // One change: a snapshot is taken first, and a step the controller refuses rolls the
+        // whole apply back to it (the controller restarts with it, as a snapshot restore does).
+        let checkpoint = "weft-apply-\(Int(Date().timeIntervalSince1970))"
+        _ = try await client.json(.POST, "/api/snapshots", body: ["name": .string(checkpoint)])
+        let before = try await client.raw(.GET, "/api/snapshots/\(checkpoint)")
+        do {
+            try await SiteApplier(client: client, running: running, desired: desired, plan: plan, force: force).apply()
+        } catch {
+            let reason = (error as? CLIError)?.message ?? "\(error)"
+            do {
+                _ = try await client.raw(.PUT, "/api/snapshots/running_config", body: before, contentType: "application/octet-stream")
+            } catch {
+                throw CLIError(.refused, "\(reason); rolling back to snapshot \(checkpoint) failed too: \(error) (restore it with weft snapshot restore)")
+            }
+            throw CLIError(.refused, "\(reason); rolled back: the controller restarts with the configuration it had before (snapshot \(checkpoint))")
+        }
+        _ = try? await client.json(.DELETE, "/api/snapshots/\(checkpoint)")
         if connection.json { Output.write(JSONWriter.string(["plan": planJSON, "applied": true]) + "\n") } else { Output.write("applied\n") }
     }
 }
@@ -126,5 +142,6 @@ struct SiteApplier {
                 }
             }
         }
+        try await ObjectApplier(client: client, running: running.objects, desired: desired, plan: plan).apply()
     }
 }
