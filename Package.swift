@@ -52,9 +52,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CSpawn"
+        ),
+        .target(
             name: "WeftSystem",
             dependencies: [
-                "WeftModel",
+                "WeftModel", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

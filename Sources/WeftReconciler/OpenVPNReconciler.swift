@@ -92,8 +92,21 @@ public struct OpenVPNReconciler: SubsystemReconciler {
                 guard process.isRunning else { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            guard answered else {
+            // The socket opens before the device: a server that then fails TUNSETIFF (a tun1
+            // still held by someone else) must be an error, not ok.
+            var device = false
+            if answered {
+                for _ in 0..<100 {
+                    guard process.isRunning else { break }
+                    // /proc/net is the reader's network namespace (sysfs may be the host's).
+                    let devices = (try? String(contentsOfFile: "/proc/net/dev", encoding: .utf8)) ?? ""
+                    if devices.contains(" \(OpenVPNFiles.device):") || devices.contains("\n\(OpenVPNFiles.device):") { device = true; break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            guard answered, device, process.isRunning else {
                 let log = (try? String(contentsOfFile: "\(paths.directory)/openvpn.log", encoding: .utf8)) ?? ""
+                process.stop()
                 throw SystemError.io("openvpn did not come up: \(log.split(separator: "\n").suffix(3).joined(separator: " | "))")
             }
         }

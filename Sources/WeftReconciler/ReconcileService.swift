@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import ServiceLifecycle
 import WeftStore
+import WeftSystem
 
 /// Runs every subsystem reconciler from the store's desired state: at start (so a crash
 /// or reboot loses nothing), whenever the API commits a change, and periodically to
@@ -41,6 +42,18 @@ public final class ReconcileService: Service, Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: interval)
                         continuation.yield()
+                    }
+                }
+                group.addTask { [logger, continuation] in
+                    // A child that died (killed, crashed) is restarted by the next pass: ask
+                    // for one now rather than at the periodic pass.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        let exited = ManagedProcess.newlyExited()
+                        if !exited.isEmpty {
+                            logger.warning("child process exited", metadata: ["process": "\(exited.joined(separator: ","))"])
+                            continuation.yield()
+                        }
                     }
                 }
                 await self.pass()

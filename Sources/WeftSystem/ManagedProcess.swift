@@ -1,10 +1,17 @@
 import Foundation
 import Synchronization
 
-/// One long-running child process of the daemon (OpenVPN server, ...): started on demand,
-/// restarted when asked, stopped with the daemon.
+/// One long-running child process of the daemon (OpenVPN server, wireguard-go, BIRD,
+/// charon): started on demand, restarted when asked, stopped with the daemon. It leads its
+/// own process group, dies with the daemon (`PR_SET_PDEATHSIG`, see `Spawner`), and is
+/// recorded in `ChildRecords` so that a daemon started after a crash ends it first.
 public final class ManagedProcess: Sendable {
-    private struct Child: @unchecked Sendable { let process: Process }
+    private struct Child: Sendable {
+        let pid: pid_t
+        var exitStatus: Int32?
+        /// Its exit has been reported by `newlyExited` (once per exit).
+        var reported = false
+    }
     private let child = Mutex<Child?>(nil)
     public let executable: String
     public let arguments: [String]
@@ -15,60 +22,94 @@ public final class ManagedProcess: Sendable {
         executable = ProcessRunner.resolve(tool) ?? "/usr/sbin/\(tool)"
         self.arguments = arguments
         self.environment = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        Self.registry.withLock { $0.removeAll { $0.value == nil }; $0.append(Entry(value: self)) }
     }
 
-    /// The daemon ignores SIGTERM/SIGINT (swift-service-lifecycle catches them through a
-    /// dispatch source), and ignored signals survive exec: children are started through
-    /// `env --default-signal` so that they can be stopped.
-    static func launch(_ process: Process, executable: String, arguments: [String], environment: [String] = []) {
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.resolve("env") ?? "/usr/bin/env")
-        process.arguments = ["--default-signal=TERM,INT,HUP"] + environment + [executable] + arguments
+    private final class Entry: @unchecked Sendable {
+        weak var value: ManagedProcess?
+        init(value: ManagedProcess) { self.value = value }
+    }
+    private static let registry = Mutex<[Entry]>([])
+
+    /// The tools whose child ended on its own (not through `stop`) since the last call, each
+    /// exit reported once: the reconciler polls this every second and runs a pass, so a
+    /// killed wireguard-go or openvpn is back within a second or two, not at the next
+    /// periodic pass.
+    public static func newlyExited() -> [String] {
+        let processes = registry.withLock { $0.compactMap(\.value) }
+        return processes.compactMap { process in
+            process.child.withLock { value -> String? in
+                process.refresh(&value)
+                guard var current = value, current.exitStatus != nil, !current.reported else { return nil }
+                current.reported = true
+                value = current
+                return URL(fileURLWithPath: process.executable).lastPathComponent
+            }
+        }
     }
 
-    /// SIGTERM, then SIGKILL if the process has not gone within `grace`.
-    static func terminate(_ process: Process, grace: Duration = .seconds(3)) {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+    /// The child's exit status once it has ended (reaping it), nil while it runs.
+    private func refresh(_ value: inout Child?) {
+        guard var current = value, current.exitStatus == nil, let status = Spawner.poll(current.pid) else { return }
+        current.exitStatus = status
+        value = current
+        ChildRecords.shared.forget(current.pid)
     }
 
-    public var isRunning: Bool { child.withLock { $0?.process.isRunning ?? false } }
+    public var isRunning: Bool { child.withLock { refresh(&$0); return $0.map { $0.exitStatus == nil } ?? false } }
 
     private static let restartObserver = Mutex<(@Sendable (String, Int32) -> Void)?>(nil)
     /// Called when a child that exited on its own is started again (tool name, exit status).
     public static func observeRestarts(_ handler: @escaping @Sendable (String, Int32) -> Void) { restartObserver.withLock { $0 = handler } }
 
     /// The child's PID while it runs.
-    public var pid: Int32? { child.withLock { $0.flatMap { $0.process.isRunning ? $0.process.processIdentifier : nil } } }
+    public var pid: Int32? { child.withLock { refresh(&$0); return $0.flatMap { $0.exitStatus == nil ? $0.pid : nil } } }
 
-    /// Starts the process; output goes to `log` (appended) or nowhere.
+    /// Starts the process; output goes to `log` (appended, 0600) or nowhere.
     public func start(log: String? = nil) throws {
-        if let died = child.withLock({ $0.flatMap { $0.process.isRunning ? nil : $0.process } }),
-           let observer = Self.restartObserver.withLock({ $0 }) {
-            observer(URL(fileURLWithPath: executable).lastPathComponent, died.terminationStatus)
+        let died = child.withLock { value -> Int32? in refresh(&value); return value?.exitStatus }
+        if let died, let observer = Self.restartObserver.withLock({ $0 }) {
+            observer(URL(fileURLWithPath: executable).lastPathComponent, died)
         }
-        let process = Process()
-        Self.launch(process, executable: executable, arguments: arguments, environment: environment)
-        process.standardInput = FileHandle.nullDevice
-        if let log, FileManager.default.createFile(atPath: log, contents: nil) || FileManager.default.fileExists(atPath: log),
-           let handle = FileHandle(forWritingAtPath: log) {
-            handle.seekToEndOfFile()
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        do { try process.run() } catch { throw SystemError.io("cannot start \(executable): \(error)") }
-        child.withLock { $0 = Child(process: process) }
+        var logFD: Int32 = -1
+        if let log { logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+        defer { if logFD >= 0 { close(logFD) } }
+        let pid = try Spawner.spawn(.init(path: executable, arguments: arguments, environment: environment,
+                                          stdout: logFD, stderr: logFD))
+        ChildRecords.shared.remember(pid, tool: executable)
+        child.withLock { $0 = Child(pid: pid, exitStatus: nil) }
     }
 
-    public func stop() {
-        guard let running = child.withLock({ value -> Process? in defer { value = nil }; return value?.process }) else { return }
-        Self.terminate(running)
+    /// SIGTERM to the child's process group, SIGKILL if it has not gone within `grace`.
+    public func stop(grace: Duration = .seconds(3)) {
+        // A child that already ended on its own stays recorded, so that the next start
+        // reports the restart (`observeRestarts`).
+        guard let running = child.withLock({ value -> Child? in
+            refresh(&value)
+            guard let current = value, current.exitStatus == nil else { return nil }
+            value = nil
+            return current
+        }) else { return }
+        let (status, escalated) = Self.terminate(running.pid, grace: grace)
+        ChildRecords.shared.forget(running.pid)
+        // Dying already when stop came (killed by another signal than ours, between a
+        // failed health check and here): that is an exit of its own, reported at start.
+        if status > 128, status != 128 + SIGTERM, !escalated {
+            child.withLock { value in if value == nil { value = Child(pid: running.pid, exitStatus: status, reported: true) } }
+        }
+    }
+
+    /// Ends a child of this daemon and reaps it: its exit status, and whether SIGKILL was needed.
+    @discardableResult
+    static func terminate(_ pid: pid_t, grace: Duration) -> (status: Int32, escalated: Bool) {
+        killpg(pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if let status = Spawner.poll(pid) { return (status, false) }
+            usleep(20_000)
+        }
+        killpg(pid, SIGKILL)
+        return (Spawner.wait(pid), true)
     }
 }
 

@@ -56,6 +56,16 @@ struct Serve: AsyncParsableCommand {
 
         let directory = dataDir ?? (geteuid() == 0 ? "/var/lib/weft" : FileManager.default.currentDirectoryPath + "/weft-data")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The lock lives until the process ends or re-executes (close-on-exec).
+        _ = try DaemonLock(directory: directory + "/run")
+        if !noApply {
+            // Children of a daemon that crashed or was killed hold devices and ports
+            // (tun0, tun1, UDP 1194): end them before anything is created.
+            try ChildRecords.shared.use(directory: directory + "/run/children")
+            for leftover in ChildRecords.shared.endLeftovers() {
+                logger.warning("ended a child left by an earlier daemon", metadata: ["pid": "\(leftover.pid)", "tool": "\(leftover.tool)"])
+            }
+        }
         let store = try Store(path: directory + "/weft.db")
         let seeded = try CredentialSeeder.seed(store: store,
                                                api: try CredentialSeeder.secret(apiPassword, file: apiPasswordFile, environment: "WEFT_API_PASSWORD"),
@@ -139,6 +149,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         if !noApply { controller.attach(containers) }
+        EventLogs.persist(ipsec.monitor, in: store)
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)
             let description = found.map { "\($0.endpoint.name): \($0.tunnel.localSubnet) ↔ \($0.tunnel.remoteSubnet)" } ?? "tunnel \(tunnel)"
