@@ -60,8 +60,8 @@ public final class Controller: Sendable {
     public func uiAccountChanged() { for handler in uiAccountObservers.withLock({ $0 }) { handler() } }
     private let uiAccountObservers = Mutex<[@Sendable () -> Void]>([])
     private let state: Mutex<DesiredState>
-    /// Serialises firewall read-modify-writes (`changeFirewall`).
-    let firewallGate = SerialGate()
+    /// Serialises and groups firewall read-modify-writes (`changeFirewall`).
+    let firewallWrites = FirewallWriteQueue()
 
     /// The address clientpacks name as the server (see `ControllerOptions.publicAddress`).
     public var publicAddress: IPv4Address? { options.publicAddress(facts.facts, setting: snapshot.controller) }
@@ -144,6 +144,20 @@ public final class Controller: Sendable {
         state.withLock { current in
             guard current.generation < result.generation else { return }
             current.clientpacks = packs
+            current.generation = result.generation
+        }
+        reconciler.wake()
+        return result.generation
+    }
+
+    /// A batch of firewall writes (`changeFirewall`): one transaction with an audit row per
+    /// write; the snapshot takes the new policy in place instead of being re-read whole (at
+    /// 10,000 rules the re-read costs more than the write). A newer snapshot is kept.
+    func commitFirewall(_ policy: FirewallPolicy, lines: [Store.AuditLine]) throws -> Int {
+        let result = try store.write(lines: lines) { db in try Store.set(.firewall, policy, in: db) }
+        state.withLock { current in
+            guard current.generation < result.generation else { return }
+            current.firewall = policy
             current.generation = result.generation
         }
         reconciler.wake()

@@ -76,6 +76,36 @@ public final class Store: Sendable {
         }
     }
 
+    /// One audit row of a batched write.
+    public struct AuditLine: Sendable {
+        public let actor: String
+        public let action: String
+        public let detail: String
+        public init(actor: String, action: String, detail: String) {
+            self.actor = actor
+            self.action = action
+            self.detail = detail
+        }
+    }
+
+    /// Several writes committed together (group commit): one transaction, one generation,
+    /// one audit row per write, in order.
+    @discardableResult
+    public func write<T>(lines: [AuditLine], _ body: (Database) throws -> T) throws -> (value: T, generation: Int) {
+        try queue.write { db in
+            let value = try body(db)
+            try db.execute(sql: "UPDATE generation SET value = value + 1 WHERE id = 1")
+            let generation = try Int.fetchOne(db, sql: "SELECT value FROM generation WHERE id = 1") ?? 0
+            let at = Store.now()
+            for line in lines {
+                try db.execute(
+                    sql: "INSERT INTO audit (at, actor, action, detail, generation) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [at, line.actor, line.action, String(line.detail.prefix(1000)), generation])
+            }
+            return (value, generation)
+        }
+    }
+
     /// A write that is bookkeeping, not desired state (token last use, task progress):
     /// no generation bump, no audit row.
     public func writeBookkeeping<T>(_ body: (Database) throws -> T) throws -> T {

@@ -293,3 +293,44 @@ def test_v2_subtables_and_rule_groups(router):
     assert router.response("GET", "/api/v2/firewall/rule-groups") == []
     r = router.post("/api/v2/firewall/rule-groups", {"name": "ghost", "rule_ids": ["99999"]})
     assert r.status_code == 404
+
+
+def test_concurrent_rule_adds_are_grouped_and_all_land_in_kernel_order(router):
+    """Group commit: 50 rule adds at once (and 5 bad ones among them) — every good one is
+    stored and in the kernel, in the store's order, each answered only when live; the bad
+    ones are refused on their own."""
+    import threading
+    put_rules(router, [])
+    generation = router.generation()
+    good = [f"FORWARD_CUST -s 10.77.{i}.0/24 -j DROP" for i in range(50)]
+    bad = [f"FORWARD_CUST -s 10.78.{i}.0/40 -j DROP" for i in range(5)]
+    requests = good + bad
+    statuses = {}
+    barrier = threading.Barrier(len(requests))
+
+    def add(index):
+        barrier.wait()
+        r = router.post("/api/firewall/rules", {"rule": requests[index]})
+        # Answered when live: an accepted rule is in the kernel already.
+        live = r.status_code == 200 and requests[index].split(" -s ")[1].split(" ")[0] in \
+            router.in_ns("iptables-save", "-t", "filter").stdout
+        statuses[index] = (r.status_code, r.text, live)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(statuses[i][0] == 200 and statuses[i][2] for i in range(50)), [statuses[i] for i in range(50) if not statuses[i][2]][:3]
+    assert all(statuses[50 + i][0] == 400 and "10.78." in statuses[50 + i][1] for i in range(5)), [statuses[50 + i] for i in range(5)]
+    stored = [rule for rule, _ in router.response("GET", "/api/firewall/rules")]
+    assert sorted(stored) == sorted(good)
+    kernel = [line.split(" -s ")[1].split(" ")[0] for line in router.in_ns("iptables-save", "-t", "filter").stdout.splitlines()
+              if " -s 10.77." in line]
+    assert kernel == [rule.split(" -s ")[1].split(" ")[0] for rule in stored]
+    writes = router.generation() - generation
+    audit = [a for a in router.response("GET", "/api/audit?limit=200")
+             if a["generation"] > generation and a["action"] == "firewall.rule.create"]
+    assert len(audit) == 50
+    print(f"50 concurrent adds committed in {writes} generation(s)")
+    router.wait_applied("firewall")

@@ -175,7 +175,7 @@ struct FirewallRoutes {
     /// `detail` names the object the change is about, before what changed.
     @discardableResult
     func change<T: Sendable>(_ context: WeftRequestContext, _ action: String, detail: String, force: Bool = false,
-                             _ mutate: @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
+                             _ mutate: @escaping @Sendable (inout FirewallPolicy) throws -> T) async throws -> T {
         try await controller.changeFirewall(actor: context.principal, action, context: detail.isEmpty ? nil : detail, force: force, mutate)
     }
 
