@@ -36,6 +36,10 @@ public final class IpsecMonitor: Sendable {
     public struct LinkEvent: Sendable, Equatable {
         public let up: Bool
         public let time: Int
+        public init(up: Bool, time: Int) {
+            self.up = up
+            self.time = time
+        }
         public var event: String { up ? "Tunnel up" : "Tunnel down" }
     }
 
@@ -51,9 +55,23 @@ public final class IpsecMonitor: Sendable {
     /// Called (outside the lock) for every up/down transition of a tunnel.
     public func observe(_ handler: @escaping @Sendable (_ tunnel: Int, _ up: Bool) -> Void) { observer.withLock { $0 = handler } }
 
-    func notify(_ transitions: [(Int, Bool)]) {
-        guard !transitions.isEmpty, let handler = observer.withLock({ $0 }) else { return }
+    func notify(_ transitions: [(Int, Bool)], at time: Int) {
+        guard !transitions.isEmpty else { return }
+        recorder.withLock { $0 }?(transitions.map { ($0.0, LinkEvent(up: $0.1, time: time)) })
+        guard let handler = observer.withLock({ $0 }) else { return }
         for (tunnel, up) in transitions { handler(tunnel, up) }
+    }
+
+    private let recorder = Mutex<(@Sendable ([(Int, LinkEvent)]) -> Void)?>(nil)
+    /// Called with every transition as it is added to the history: the daemon stores them,
+    /// so that the link history survives a restart.
+    public func record(_ handler: @escaping @Sendable ([(tunnel: Int, event: LinkEvent)]) -> Void) { recorder.withLock { $0 = handler } }
+
+    /// The history read back from the store at start (oldest first per tunnel).
+    public func restore(history: [Int: [LinkEvent]]) {
+        state.withLock { state in
+            for (tunnel, events) in history { state.history[tunnel] = Array(events.suffix(Self.historyLimit)) + (state.history[tunnel] ?? []) }
+        }
     }
     static let historyLimit = 200
 
@@ -72,7 +90,7 @@ public final class IpsecMonitor: Sendable {
             }
             return downs
         }
-        notify(downs)
+        notify(downs, at: time)
     }
 
     /// Handles one VICI event (`child-updown`, `ike-updown`, `log`).
@@ -94,7 +112,7 @@ public final class IpsecMonitor: Sendable {
                         Self.append(LinkEvent(up: up, time: time), tunnel: tunnel, to: &state)
                         return true
                     }
-                    if changed { notify([(tunnel, up)]) }
+                    if changed { notify([(tunnel, up)], at: time) }
                 }
             }
         case "log":

@@ -72,6 +72,19 @@ enum Migrations {
                 );
                 """)
         }
+        // Events an operator reads after a restart (Store+Events).
+        migrator.registerMigration("v2-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    stream TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX events_by_subject ON events (stream, subject, id);
+                """)
+        }
         return migrator
     }
 }

@@ -29,13 +29,20 @@ public final class AlertDispatcher: Service, Sendable {
     private let controller: Controller
     private let stream: AsyncStream<AlertEvent>
     private let continuation: AsyncStream<AlertEvent>.Continuation
-    private let log = Mutex<[Int: [Delivery]]>([:])
+    private let log: Mutex<[Int: [Delivery]]>
+    static let stream = "alert_delivery"
     private let diskLowRaised = Mutex(false)
     private let insecure: HTTPClient
     private let verified: HTTPClient
 
     public init(controller: Controller) {
         self.controller = controller
+        // The delivery log survives restarts: read back from the store.
+        var stored: [Int: [Delivery]] = [:]
+        for record in (try? controller.store.events(stream: Self.stream)) ?? [] {
+            if let alert = Int(record.subject), let delivery = Delivery(record: record) { stored[alert, default: []].append(delivery) }
+        }
+        log = Mutex(stored.mapValues { Array($0.suffix(Self.keep)) })
         (stream, continuation) = AsyncStream.makeStream(of: AlertEvent.self, bufferingPolicy: .bufferingNewest(1000))
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
@@ -119,6 +126,7 @@ public final class AlertDispatcher: Service, Sendable {
                 list.append(delivery)
                 table[alert.id] = Array(list.suffix(Self.keep))
             }
+            try? controller.store.appendEvents([delivery.record(alert: alert.id)], keep: Self.keep)
             if failure != nil {
                 controller.logger.warning("alert delivery failed", metadata: ["alert": "\(alert.id)", "event": "\(event.name)",
                                                                             "attempt": "\(attempt)", "error": "\(failure!)"])
@@ -157,5 +165,21 @@ public final class AlertDispatcher: Service, Sendable {
             }
         }
         return out
+    }
+}
+
+extension AlertDispatcher.Delivery {
+    /// Stored as "event<TAB>attempt<TAB>status<TAB>error<TAB>retry" (status and error may be empty).
+    func record(alert: Int) -> EventRecord {
+        let fields = [event, String(attempt), status.map(String.init) ?? "", (error ?? "").replacingOccurrences(of: "\t", with: " "),
+                      willRetry ? "1" : "0"]
+        return EventRecord(stream: AlertDispatcher.stream, subject: String(alert), at: time, body: fields.joined(separator: "\t"))
+    }
+
+    init?(record: EventRecord) {
+        let fields = record.body.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 5, let attempt = Int(fields[1]) else { return nil }
+        self.init(event: fields[0], attempt: attempt, time: record.at, status: Int(fields[2]),
+                  error: fields[3].isEmpty ? nil : fields[3], willRetry: fields[4] == "1")
     }
 }

@@ -28,7 +28,7 @@ public final class ClientWatcher: Service, Sendable {
 
     private let controller: Controller
     private let interval: Duration
-    private let state = Mutex<(connected: Set<Seen>, events: [String: [Event]])>(([], [:]))
+    private let state: Mutex<(connected: Set<Seen>, events: [String: [Event]])>
     /// Per WireGuard client: its received-bytes counter and when it last moved. Keepalives
     /// (every 25 s) move it, handshakes only every 2 minutes: the mesh announces a client
     /// only while this is fresh, so a client that moved to another controller is withdrawn
@@ -45,7 +45,15 @@ public final class ClientWatcher: Service, Sendable {
     public init(controller: Controller, interval: Duration = .seconds(2)) {
         self.controller = controller
         self.interval = interval
+        // The logs survive restarts: they are read back from the store.
+        var events: [String: [Event]] = [:]
+        for record in (try? controller.store.events(stream: Self.stream)) ?? [] {
+            if let event = Event(record: record) { events[record.subject, default: []].append(event) }
+        }
+        state = Mutex(([], events.mapValues { Array($0.suffix(Self.keep)) }))
     }
+
+    static let stream = "clientpack"
 
     public func events(_ address: String) -> [Event] { state.withLock { $0.events[address] ?? [] } }
 
@@ -133,6 +141,15 @@ public final class ClientWatcher: Service, Sendable {
             }
             return appeared + gone
         }
+        if !changes.isEmpty {
+            let records = changes.map { seen, kind in
+                EventRecord(stream: Self.stream, subject: seen.address, at: clock,
+                            body: [kind, seen.protocolName, seen.endpoint].joined(separator: "\t"))
+            }
+            do { try controller.store.appendEvents(records, keep: Self.keep) } catch {
+                controller.logger.warning("client events not stored", metadata: ["error": "\(error)"])
+            }
+        }
         // The mesh announces active clients: a change re-renders BIRD's configuration.
         if activeChanged && !snapshot.peers.peers.isEmpty { controller.reconciler.wake() }
         for (seen, kind) in changes {
@@ -141,5 +158,14 @@ public final class ClientWatcher: Service, Sendable {
                                      message: "clientpack \(seen.address) \(kind == "connect" ? "connected" : "disconnected") (\(seen.protocolName))",
                                      fields: ["clientpack": seen.address, "client_ip": seen.address, "protocol": seen.protocolName, "endpoint": seen.endpoint])
         }
+    }
+}
+
+extension ClientWatcher.Event {
+    /// From its stored form, "kind<TAB>protocol<TAB>endpoint".
+    init?(record: EventRecord) {
+        let fields = record.body.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 3, fields[0] == "connect" || fields[0] == "disconnect" else { return nil }
+        self.init(kind: fields[0], protocolName: fields[1], endpoint: fields[2], at: record.at)
     }
 }
