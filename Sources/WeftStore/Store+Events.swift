@@ -43,6 +43,13 @@ extension Store {
         }
     }
 
+    /// Removes one event (an outbox entry that was delivered), found by its exact body.
+    public func removeEvent(stream: String, subject: String, body: String) throws {
+        try writeBookkeeping { db in
+            try db.execute(sql: "DELETE FROM events WHERE stream = ? AND subject = ? AND body = ?", arguments: [stream, subject, body])
+        }
+    }
+
     /// A stream's events, oldest first (of one subject, or all), at most the newest `limit`.
     public func events(stream: String, subject: String? = nil, limit: Int = 20_000) throws -> [EventRecord] {
         try read { db in

@@ -160,3 +160,45 @@ def test_thousands_of_spawns_while_the_reconcilers_run(licensed, clients):
     assert not errors, errors[:5]
     wait_until(lambda: all_ok(licensed), timeout=30, what="every subsystem ok after the storm")
     assert wg.ping(CONTROLLER)
+
+
+def test_event_logs_survive_a_kill_9(licensed, clients):
+    """Clientpack connect logs and alert delivery logs are in the store, not only in memory."""
+    receiver = Receiver()
+    alert = licensed.response("POST", "/api/alert", {"name": "events-kept", "url": receiver.url("/ok"), "events": ["all"]})
+    try:
+        licensed.response("POST", f"/api/alert/{alert['id']}/test", {})
+        deliveries = wait_until(lambda: licensed.response("GET", f"/api/alert/{alert['id']}/deliveries"), timeout=20,
+                                what="a delivery in the log")
+        logs = wait_until(lambda: licensed.response("GET", "/api/clientpacks/100_127_255_193/logs"), timeout=20, what="connect events")
+        licensed.stop(sig=signal.SIGKILL)
+        licensed.start()
+        after = licensed.response("GET", "/api/clientpacks/100_127_255_193/logs")
+        assert after[:len(logs)] == logs, (logs, after)
+        kept = licensed.response("GET", f"/api/alert/{alert['id']}/deliveries")
+        assert kept[:len(deliveries)] == deliveries, (deliveries, kept)
+        wait_until(lambda: all_ok(licensed), timeout=60, what="every subsystem ok after the restart")
+    finally:
+        licensed.response("DELETE", f"/api/alert/{alert['id']}")
+        receiver.stop()
+
+
+def test_an_alert_delivery_being_retried_survives_a_kill_9(licensed, clients):
+    """A delivery that failed and waits for its next attempt is in the store's outbox: the
+    daemon killed in between sends it again after the restart."""
+    receiver = Receiver()
+    alert = licensed.response("POST", "/api/alert", {"name": "outbox", "url": receiver.url("/fail"), "events": ["process_restarted"]})
+    try:
+        os.kill(wait_until(lambda: child(licensed, "openvpn"), timeout=10, what="openvpn running"), signal.SIGKILL)
+        wait_until(lambda: [b for b in receiver.bodies("/fail") if b.get("event") == "process_restarted"], timeout=20,
+                   what="the first, failing, delivery")
+        # Retries follow 0.5, 1, 2 and 4 s apart: the daemon dies before they are done.
+        licensed.stop(sig=signal.SIGKILL)
+        seen = len(receiver.bodies("/fail"))
+        licensed.start()
+        again = wait_until(lambda: receiver.bodies("/fail")[seen:], timeout=30, what="the interrupted delivery sent again")
+        assert all(b.get("event") == "process_restarted" for b in again), again
+        wait_until(lambda: all_ok(licensed), timeout=60, what="every subsystem ok after the restart")
+    finally:
+        licensed.response("DELETE", f"/api/alert/{alert['id']}")
+        receiver.stop()

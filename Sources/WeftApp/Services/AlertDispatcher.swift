@@ -69,6 +69,13 @@ public final class AlertDispatcher: Service, Sendable {
                         try? await Task.sleep(for: .seconds(60))
                     }
                 }
+                // Deliveries a restart interrupted while they were being retried go out again.
+                for (alertID, event) in self.takeOutbox() {
+                    let config = self.controller.snapshot.alerting
+                    guard let alert = config.alerts.first(where: { $0.id == alertID && $0.enabled }) else { continue }
+                    let webhook = alert.webhookID.flatMap { id in config.webhooks.first { $0.id == id } }
+                    group.addTask { await self.deliver(event, alert: alert, webhook: webhook, retrying: true) }
+                }
                 for await event in self.stream {
                     let config = self.controller.snapshot.alerting
                     for alert in config.alerts where alert.enabled && (alert.events.contains(event.name) || alert.events.contains("all")) {
@@ -106,6 +113,9 @@ public final class AlertDispatcher: Service, Sendable {
         for header in webhook?.headers ?? [] { request.headers.replaceOrAdd(name: header.name, value: header.value) }
         request.body = .bytes(Array(body.utf8))
         let client = webhook?.validateCert == false ? insecure : verified
+        // While it is being retried, the delivery is in the store's outbox.
+        var outboxEntry: String?
+        defer { if let outboxEntry { try? controller.store.removeEvent(stream: Self.outbox, subject: String(alert.id), body: outboxEntry) } }
         var attempt = 0
         while true {
             attempt += 1
@@ -132,8 +142,38 @@ public final class AlertDispatcher: Service, Sendable {
                                                                             "attempt": "\(attempt)", "error": "\(failure!)"])
             }
             guard retry else { return delivery }
+            if outboxEntry == nil {
+                let entry = Self.outboxBody(event)
+                if (try? controller.store.appendEvents([EventRecord(stream: Self.outbox, subject: String(alert.id), at: event.time, body: entry)],
+                                                       keep: Self.keep)) != nil { outboxEntry = entry }
+            }
             try? await Task.sleep(for: Self.retryDelays[attempt - 1])
         }
+    }
+
+    static let outbox = "alert_outbox"
+
+    /// The event with a token of its own, so that its outbox entry is unique.
+    static func outboxBody(_ event: AlertEvent) -> String {
+        var fields = JSONObject()
+        for (key, value) in event.fields.sorted(by: { $0.key < $1.key }) { fields[key] = .string(value) }
+        return JSONWriter.string(["token": .string(UUID().uuidString), "name": .string(event.name), "time": .int(event.time),
+                                  "fields": .object(fields)])
+    }
+
+    /// The outbox left by the last run (emptied: each delivery re-adds itself if it fails again).
+    func takeOutbox() -> [(Int, AlertEvent)] {
+        var found: [(Int, AlertEvent)] = []
+        for record in (try? controller.store.events(stream: Self.outbox)) ?? [] {
+            try? controller.store.removeEvent(stream: Self.outbox, subject: record.subject, body: record.body)
+            guard let alert = Int(record.subject), let value = try? JSONParser.parse(record.body),
+                  case .string(let name)? = value["name"], case .int(let time)? = value["time"],
+                  case .object(let object)? = value["fields"] else { continue }
+            var fields: [String: String] = [:]
+            for (key, item) in object.entries { if case .string(let text) = item { fields[key] = text } }
+            found.append((alert, AlertEvent(name: name, time: time, fields: fields)))
+        }
+        return found
     }
 
     /// `disk_low` when the data directory's file system has less than 5% or 512 MiB free.
