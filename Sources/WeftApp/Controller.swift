@@ -136,38 +136,48 @@ public final class Controller: Sendable {
     /// A write that changes only the clientpack states (enable, check-out, tags, owner,
     /// expiry): one transaction like `commitReturningGeneration`, then the snapshot takes
     /// the new states and generation in place instead of being re-read whole, which costs a
-    /// read of every keyset row (O(packs)). A newer snapshot already in place is kept.
+    /// read of every keyset row (O(packs)).
     public func commitClientpacks(_ principal: String?, _ action: String, detail: String, _ packs: ClientpackStates) throws -> Int {
         let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db in
             try Store.set(.clientpacks, packs, in: db)
         }
-        state.withLock { current in
-            guard current.generation < result.generation else { return }
-            current.clientpacks = packs
-            current.generation = result.generation
-        }
+        takeInPlace(generation: result.generation) { $0.clientpacks = packs }
         reconciler.wake()
         return result.generation
     }
 
     /// A batch of firewall writes (`changeFirewall`): one transaction with an audit row per
     /// write; the snapshot takes the new policy in place instead of being re-read whole (at
-    /// 10,000 rules the re-read costs more than the write). A newer snapshot is kept.
+    /// 10,000 rules the re-read costs more than the write).
     func commitFirewall(_ policy: FirewallPolicy, lines: [Store.AuditLine]) throws -> Int {
         let result = try store.write(lines: lines) { db in try Store.set(.firewall, policy, in: db) }
-        state.withLock { current in
-            guard current.generation < result.generation else { return }
-            current.firewall = policy
-            current.generation = result.generation
-        }
+        takeInPlace(generation: result.generation) { $0.firewall = policy }
         reconciler.wake()
         return result.generation
     }
 
-    /// Re-reads the snapshot from the store.
+    /// Puts a committed write's part of the desired state into the snapshot without
+    /// re-reading the store. When a newer generation is already in place, it may be another
+    /// in-place write's that lacks this one (each wrote its own part): then the store, which
+    /// holds both, is re-read instead.
+    func takeInPlace(generation: Int, _ change: (inout DesiredState) -> Void) {
+        let inPlace = state.withLock { current -> Bool in
+            guard current.generation < generation else { return false }
+            change(&current)
+            current.generation = generation
+            return true
+        }
+        if !inPlace { refresh() }
+    }
+
+    /// Re-reads the snapshot from the store. A read older than the snapshot in place (two
+    /// writers refreshing at once, or an in-place write since this read) is dropped: a
+    /// read at generation G holds every write up to G, so the newest read wins.
     public func refresh() {
         if let fresh = try? store.desiredState() {
-            state.withLock { $0 = fresh }
+            state.withLock { current in
+                if fresh.generation >= current.generation { current = fresh }
+            }
         }
     }
 }
