@@ -77,7 +77,8 @@ public struct BuildPlan: Sendable, Equatable {
                 actions.append(.run(line: line, argv: command(item), env: env, workdir: config.workingDir.isEmpty ? "/" : config.workingDir, user: config.user))
             case "COPY", "ADD":
                 let expanded = try expand(item)
-                var words = try DockerfileWords.jsonArray(expanded) ?? DockerfileWords.split(expanded, line: line)
+                var words: [String]
+                if let list = DockerfileWords.jsonArray(expanded) { words = list } else { words = try DockerfileWords.split(expanded, line: line) }
                 if let flag = words.first(where: { $0.hasPrefix("--") }) {
                     throw DockerfileError(line: line, "\(item.keyword) \(flag.prefix { $0 != "=" }) is not supported")
                 }

@@ -66,7 +66,7 @@ public struct Dockerfile: Sendable, Equatable {
             guard !arguments.isEmpty else { throw DockerfileError(line: start, "\(keyword) needs arguments") }
             result.append(Instruction(line: start, keyword: keyword, arguments: String(arguments)))
         }
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             var line = Substring(raw)
             if line.hasSuffix("\r") { line.removeLast() }
             let trimmed = line.drop { $0 == " " || $0 == "\t" }

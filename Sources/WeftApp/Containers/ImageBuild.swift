@@ -90,7 +90,14 @@ extension ContainerSystem {
             switch action {
             case .makeDirectory(_, let path):
                 _ = try RootPath.resolve(root: root, path, create: true)
-            case .copy(let line, let sources, let destination, let extract):
+            case .copy(let line, let sources, let named, let extract):
+                // A destination that is a directory in the image (a link to one included) takes the sources inside it.
+                var destination = named
+                var isDirectory: ObjCBool = false
+                if !named.hasSuffix("/"), let resolved = try? RootPath.resolve(root: root, named, create: false),
+                   files.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue {
+                    destination += "/"
+                }
                 for source in sources {
                     if extract, let bytes = build.context.file(source), ArchiveKind.isTar(bytes) {
                         // ADD of a local tar: unpacked at the destination, checked as an image layer.
