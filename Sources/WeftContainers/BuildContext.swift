@@ -108,10 +108,12 @@ public struct BuildContext: Sendable {
         for path in matches {
             let isRoot = path.isEmpty
             let entry = entries.first { $0.path == path }
-            if !isRoot && entry == nil {
+            // A directory may exist only through the paths below it (archives need not list it).
+            let implicitDirectory = entry == nil && entries.contains { $0.path.hasPrefix(path + "/") }
+            if !isRoot && entry == nil && !implicitDirectory {
                 throw DockerfileError(line: line, "COPY \(source.prefix(80)): no such file in the build context\(entries.isEmpty ? " (a Dockerfile alone has none: upload a tar or zip context)" : "")")
             }
-            if isRoot || entry?.kind == .directory {
+            if isRoot || implicitDirectory || entry?.kind == .directory {
                 let prefix = isRoot ? "" : path + "/"
                 var steps: [LayerPlan.Step] = []
                 for child in entries where child.path.hasPrefix(prefix) {

@@ -118,6 +118,7 @@ import Testing
         tar.file("keys/b.pem", "B")
         tar.add("keys/current", kind: .symlink, link: "a.pem")
         tar.file("run.sh", "#!/bin/sh\n")
+        tar.file("implicit/dir/x", "x")
         let context = try BuildContext.read(tar.finished, limit: 1 << 20)
         #expect(context.dockerfile == "FROM scratch\n")
         func names(_ parts: [(directory: String, steps: [LayerPlan.Step])]) -> [String] {
@@ -132,6 +133,7 @@ import Testing
         #expect(names(try context.copy("./run.sh", to: "/usr/bin/", line: 1)) == ["/usr/bin|run.sh"])
         #expect(names(try context.copy("keys", to: "/etc/keys", line: 1)) == ["/etc/keys|a.pem", "/etc/keys|b.pem", "/etc/keys|current"])
         #expect(names(try context.copy("keys/*.pem", to: "/k/", line: 1)) == ["/k|a.pem", "/k|b.pem"])
+        #expect(names(try context.copy("implicit/", to: "/i", line: 1)) == ["/i|dir/x"])
         #expect(line { _ = try context.copy("missing", to: "/x", line: 4) } == 4)
         #expect(line { _ = try context.copy("../etc/passwd", to: "/x", line: 5) } == 5)
         #expect(context.file("keys/a.pem") == Array("A".utf8))
