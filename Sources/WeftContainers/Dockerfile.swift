@@ -1,4 +1,6 @@
+#if !FUZZING
 import WeftModel
+#endif
 
 /// A Dockerfile read into instructions (pure): comments and blank lines dropped, backslash
 /// continuations joined, each instruction with the line it starts on. Only the subset Weft
