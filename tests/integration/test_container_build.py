@@ -204,3 +204,41 @@ def test_zip_contexts_local_builds_and_local_tags(builder):
     r = post_image(c, "alone:1", files={"buildfile": ("Dockerfile", b"FROM base_image\nENV A=1\n", "text/plain")})
     assert r.status_code == 200, r.text
     assert wait_image(c, r.json()["response"]["import_uuid"])["status"] == "Ready"
+
+
+def test_a_build_from_a_url_and_its_refusal_after_the_download(builder):
+    """`buildurl`: the Dockerfile (or context) is downloaded, then checked and built; a bad
+    line found after the download fails the import with its line."""
+    import http.server
+    import threading
+    c = builder["c"]
+    bodies = {"/Dockerfile": b"FROM base_image\nRUN echo from-url > /from-url\nCMD [\"/bin/cat\", \"/from-url\"]\n",
+              "/bad": b"FROM base_image\nRUN true\nSTOPSIGNAL TERM\n",
+              "/context.tar": context_tar({"Dockerfile": b"FROM base_image\nCOPY f /f\nCMD [\"/bin/cat\", \"/f\"]\n", "f": b"url-context\n"})}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = bodies.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("198.18.0.1", 9181), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        r = post_image(c, "from-url:1", data={"buildurl": "http://198.18.0.1:9181/Dockerfile"})
+        assert r.status_code == 200, r.text
+        image = wait_image(c, r.json()["response"]["import_uuid"])
+        assert "from-url" in run_logs(c, image["id"], "from-url", "from-url")
+        r = post_image(c, "from-url:2", data={"buildurl": "http://198.18.0.1:9181/context.tar"})
+        image = wait_image(c, r.json()["response"]["import_uuid"])
+        assert "url-context" in run_logs(c, image["id"], "from-url-ctx", "url-context")
+        r = post_image(c, "from-url:3", data={"buildurl": "http://198.18.0.1:9181/bad"})
+        failed = wait_image(c, r.json()["response"]["import_uuid"], want="Failed")
+        assert failed["status_msg"] == "Build failed: Dockerfile line 3: STOPSIGNAL is not supported", failed
+        assert post_image(c, "x:1", data={"buildurl": "ftp://198.18.0.1/x"}).status_code == 400
+    finally:
+        server.shutdown()

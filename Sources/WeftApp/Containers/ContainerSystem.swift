@@ -62,6 +62,7 @@ public final class ContainerSystem: Service, Sendable {
     public func run() async throws {
         // Leftovers of a crash: containers of this controller still running from before go, then come back.
         for spec in config.containers { try? await removeRuntime(spec.id) }
+        await removeBuildLeftovers()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 _ = try? await converge()

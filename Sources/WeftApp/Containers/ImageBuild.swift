@@ -69,6 +69,17 @@ extension ContainerSystem {
     /// How long one RUN line may take.
     static let runTimeout: Duration = .seconds(900)
 
+    /// After a crash: build directories and build containers of an earlier run go (no build runs yet).
+    func removeBuildLeftovers() async {
+        let tmp = paths.base + "/tmp"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("build-") {
+            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.crunRoot)) ?? [] where name.hasPrefix("weftbuild-") {
+            try? await runtime.remove(id: name, grace: .seconds(1))
+        }
+    }
+
     /// Runs `build`; returns the docker-archive of the result.
     func runBuild(_ build: ImageBuild, limit: Int) async throws -> [UInt8] {
         guard let crun = runtime as? any ForegroundContainerRuntime else {
