@@ -242,3 +242,23 @@ def test_a_build_from_a_url_and_its_refusal_after_the_download(builder):
         assert post_image(c, "x:1", data={"buildurl": "ftp://198.18.0.1/x"}).status_code == 400
     finally:
         server.shutdown()
+
+
+def test_user_applies_to_later_runs_and_to_the_container_and_a_hostile_add_is_refused(builder):
+    c = builder["c"]
+    dockerfile = """\
+FROM base_image
+RUN echo 'app:x:1000:1000::/:/bin/sh' >> /etc/passwd && echo 'app:x:1000:' >> /etc/group
+USER app
+RUN test "$(id -u):$(id -g)" = "1000:1000"
+CMD ["/bin/sh", "-c", "echo uid=$(id -u); sleep 1000"]
+"""
+    r = build(c, "as-app:1", dockerfile)
+    image = wait_image(c, r.json()["response"]["import_uuid"])
+    assert image["container_config"]["User"] == "app"
+    assert "uid=1000" in run_logs(c, image["id"], "as-app", "uid=")
+    before = image_count(c)
+    hostile = tar_bytes([("../../etc/evil", b"x", 0o644, tarfile.REGTYPE, "")])
+    r = build(c, "hostile-add:1", "FROM base_image\nADD layer.tar /\n", {"layer.tar": hostile}, expect=400)
+    assert "Dockerfile line 2: ADD layer.tar:" in r.text and "climbs" in r.text, r.text
+    assert image_count(c) == before

@@ -41,7 +41,16 @@ public struct ImageBuild: Sendable {
         for action in plan.actions {
             guard case .copy(let line, let sources, let destination, let extract) = action else { continue }
             for source in sources {
-                if extract, let bytes = context.file(source), ArchiveKind.isTar(bytes) { continue }
+                if extract, let bytes = context.file(source), ArchiveKind.isTar(bytes) {
+                    // ADD of a tar: every entry checked now as an image layer's would be.
+                    do {
+                        let tar = Gunzip.isGzip(bytes) ? try Gunzip.inflate(bytes, limit: 1 << 30) : bytes
+                        _ = try LayerPlan.plan(try TarReader.entries(tar, limit: 1 << 30))
+                    } catch {
+                        throw DockerfileError(line: line, "ADD \(source.prefix(80)): \(error)")
+                    }
+                    continue
+                }
                 _ = try context.copy(source, to: destination, line: line)
             }
         }
