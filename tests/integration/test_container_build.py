@@ -190,7 +190,7 @@ def test_zip_contexts_local_builds_and_local_tags(builder):
     logs = "\n".join(run_logs(c, image["id"], "zipped", "unpacked-by-add"))
     assert "zipped-note" in logs
 
-    r = post_image(c, "inline:1", data={"localbuild": "FROM base_image\nRUN echo inline > /inline\nCMD [\"/bin/cat\", \"/inline\"]\n"})
+    r = post_image(c, "inline:1", data={"localbuild": "FROM base_image\nRUN echo inline > /inline\nCMD [\"/bin/sh\", \"-c\", \"cat /inline; sleep 1000\"]\n"})
     assert r.status_code == 200, r.text
     inline = wait_image(c, r.json()["response"]["import_uuid"])
     assert "inline" in run_logs(c, inline["id"], "inline", "inline")
@@ -212,9 +212,9 @@ def test_a_build_from_a_url_and_its_refusal_after_the_download(builder):
     import http.server
     import threading
     c = builder["c"]
-    bodies = {"/Dockerfile": b"FROM base_image\nRUN echo from-url > /from-url\nCMD [\"/bin/cat\", \"/from-url\"]\n",
+    bodies = {"/Dockerfile": b"FROM base_image\nRUN echo from-url > /from-url\nCMD [\"/bin/sh\", \"-c\", \"cat /from-url; sleep 1000\"]\n",
               "/bad": b"FROM base_image\nRUN true\nSTOPSIGNAL TERM\n",
-              "/context.tar": context_tar({"Dockerfile": b"FROM base_image\nCOPY f /f\nCMD [\"/bin/cat\", \"/f\"]\n", "f": b"url-context\n"})}
+              "/context.tar": context_tar({"Dockerfile": b"FROM base_image\nCOPY f /f\nCMD [\"/bin/sh\", \"-c\", \"cat /f; sleep 1000\"]\n", "f": b"url-context\n"})}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802

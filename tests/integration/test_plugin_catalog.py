@@ -35,7 +35,9 @@ def import_url(c, url, name):
 
 
 def run_logs(c, image_id, name, command, expect, timeout=30):
-    r = c.post("/api/container_system/containers", {"image_uuid": image_id, "name": name, "command": command})
+    # The command's output stays in the log while the container sleeps (one that exits at once races the start check).
+    wrapped = f"/bin/sh -c '{command}; sleep 1000'" if "sleep" not in command else command
+    r = c.post("/api/container_system/containers", {"image_uuid": image_id, "name": name, "command": wrapped})
     assert r.status_code == 200, r.text
     uuid = r.json()["response"]["uuid"]
 
