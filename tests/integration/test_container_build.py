@@ -4,6 +4,7 @@ base image imported here (busybox-static, tests/harness/ociimage.py); RUN lines 
 in a build container with no network; the result imports like an upload and runs. Refusals
 (an unsupported line, a context escaping its root) leave nothing behind."""
 
+import gzip
 import io
 import json
 import tarfile
@@ -262,3 +263,15 @@ CMD ["/bin/sh", "-c", "echo uid=$(id -u); sleep 1000"]
     r = build(c, "hostile-add:1", "FROM base_image\nADD layer.tar /\n", {"layer.tar": hostile}, expect=400)
     assert "Dockerfile line 2: ADD layer.tar:" in r.text and "climbs" in r.text, r.text
     assert image_count(c) == before
+
+
+def test_a_scratch_build_from_a_context_runs(builder):
+    c = builder["c"]
+    busybox = Path("/bin/busybox").read_bytes()
+    dockerfile = 'FROM scratch\nCOPY busybox /busybox\nENTRYPOINT ["/busybox"]\nCMD ["sh", "-c", "echo scratch-ok; exec /busybox sleep 1000"]\n'
+    context = tar_bytes([("Dockerfile", dockerfile.encode(), 0o644, tarfile.REGTYPE, ""), ("busybox", busybox, 0o755, tarfile.REGTYPE, "")])
+    r = post_image(c, "from-scratch:1", files={"buildfile": ("context.tar.gz", gzip.compress(context), "application/gzip")})
+    assert r.status_code == 200, r.text
+    image = wait_image(c, r.json()["response"]["import_uuid"])
+    assert image["container_config"]["Entrypoint"] == ["/busybox"]
+    assert run_logs(c, image["id"], "from-scratch", "scratch-ok")
