@@ -6,7 +6,6 @@ in a build container with no network; the result imports like an upload and runs
 
 import gzip
 import io
-import json
 import tarfile
 import zipfile
 from pathlib import Path
