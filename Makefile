@@ -16,7 +16,7 @@ RELEASE_BIN := $(CURDIR)/.build/release/weft
 # What the binary is built from: `make run` rebuilds only when one of these changed.
 SOURCES     := Package.swift $(shell find Sources -type f)
 
-.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test
+.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test plugin-images
 
 all: build
 
@@ -31,7 +31,7 @@ help:
 	@echo "make man         docs/weft.1, the man page generated from the argument parser"
 	@echo "make deb         dist/weft_VERSION_ARCH.deb (release, static Swift runtime; DEB_CONFIG=debug for a quick one)"
 	@echo "make deb-test    the package in a debootstrap chroot of Debian 12 (root; the chroot is cached)"
-	@echo "make deps | test-deps | venv | clean"
+	@echo "make deps | test-deps | venv | plugin-images | clean"
 
 deps:
 	./scripts/install-deps --run
@@ -73,7 +73,14 @@ venv: $(VENV)/.installed
 # namespaces, as root) and e2e (the cohesivenet SDK against real daemons).
 test: test-deps venv
 	$(SWIFT) build --build-tests
+	-$(MAKE) --no-print-directory plugin-images
 	$(MAKE) --no-print-directory unit integration e2e ui fuzz-smoke
+
+# Plugin images from Debian packages (mmdebstrap) into /var/cache/weft-plugins, cached by a
+# hash of each recipe: cold about 3 minutes, cached a second. In `make test` a failed build
+# (no mirror) only skips the test that needs the image.
+plugin-images:
+	./scripts/build-plugin-image
 
 unit:
 	$(SWIFT) test --skip-build

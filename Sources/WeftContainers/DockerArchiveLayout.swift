@@ -19,6 +19,12 @@ public enum DockerArchiveLayout {
         if !config.cmd.isEmpty { settings["Cmd"] = .array(config.cmd.map { .string($0) }) }
         if !config.env.isEmpty { settings["Env"] = .array(config.env.map { .string($0) }) }
         if !config.workingDir.isEmpty { settings["WorkingDir"] = .string(config.workingDir) }
+        if !config.user.isEmpty { settings["User"] = .string(config.user) }
+        if !config.labels.isEmpty {
+            var labels = JSONObject()
+            for (key, value) in config.labels.sorted(by: { $0.key < $1.key }) { labels[key] = .string(value) }
+            settings["Labels"] = .object(labels)
+        }
         if !config.exposedPorts.isEmpty {
             var ports = JSONObject()
             for port in config.exposedPorts { ports[port] = .object(JSONObject()) }

@@ -5,9 +5,10 @@ import CZlib
 public enum Gunzip {
     public static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
-    public static func inflate(_ input: [UInt8], limit: Int) throws(ImageArchiveError) -> [UInt8] {
+    /// `raw`: a bare deflate stream (zip entries), else gzip or zlib.
+    public static func inflate(_ input: [UInt8], limit: Int, raw: Bool = false) throws(ImageArchiveError) -> [UInt8] {
         var stream = z_stream()
-        guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, raw ? -15 : 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ImageArchiveError(.corrupt, "zlib could not start")
         }
         defer { inflateEnd(&stream) }

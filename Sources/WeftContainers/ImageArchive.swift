@@ -111,13 +111,33 @@ public struct ImageConfig: Sendable, Equatable, Codable {
     public var env: [String]
     public var workingDir: String
     public var exposedPorts: [String]
+    /// USER: a name or uid, optionally `:group` ("" = root).
+    public var user: String
+    public var labels: [String: String]
 
-    public init(entrypoint: [String] = [], cmd: [String] = [], env: [String] = [], workingDir: String = "", exposedPorts: [String] = []) {
+    public init(entrypoint: [String] = [], cmd: [String] = [], env: [String] = [], workingDir: String = "", exposedPorts: [String] = [],
+                user: String = "", labels: [String: String] = [:]) {
         self.entrypoint = entrypoint
         self.cmd = cmd
         self.env = env
         self.workingDir = workingDir
         self.exposedPorts = exposedPorts
+        self.user = user
+        self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey { case entrypoint, cmd, env, workingDir, exposedPorts, user, labels }
+
+    /// Records stored before `user` and `labels` existed read with them empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entrypoint = try container.decode([String].self, forKey: .entrypoint)
+        cmd = try container.decode([String].self, forKey: .cmd)
+        env = try container.decode([String].self, forKey: .env)
+        workingDir = try container.decode(String.self, forKey: .workingDir)
+        exposedPorts = try container.decode([String].self, forKey: .exposedPorts)
+        user = try container.decodeIfPresent(String.self, forKey: .user) ?? ""
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }
 
     public static func parse(_ bytes: [UInt8], name: String) throws(ImageArchiveError) -> ImageConfig {
@@ -133,6 +153,13 @@ public struct ImageConfig: Sendable, Equatable, Codable {
         if case .object(let object)? = config["ExposedPorts"] { ports = object.keys }
         var directory = ""
         if case .string(let text)? = config["WorkingDir"] { directory = text }
-        return ImageConfig(entrypoint: strings("Entrypoint"), cmd: strings("Cmd"), env: strings("Env"), workingDir: directory, exposedPorts: ports)
+        var user = ""
+        if case .string(let text)? = config["User"] { user = text }
+        var labels: [String: String] = [:]
+        if case .object(let object)? = config["Labels"] {
+            for key in object.keys { if case .string(let text)? = object[key] { labels[key] = text } }
+        }
+        return ImageConfig(entrypoint: strings("Entrypoint"), cmd: strings("Cmd"), env: strings("Env"), workingDir: directory, exposedPorts: ports,
+                           user: user, labels: labels)
     }
 }

@@ -15,6 +15,8 @@ public struct LayerPlan: Sendable, Equatable {
     }
     public var steps: [Step]
 
+    public init(steps: [Step]) { self.steps = steps }
+
     /// Checks every entry of a layer tar. `pathLimit` caps path depth and length.
     public static func plan(_ entries: [TarEntry]) throws(ImageArchiveError) -> LayerPlan {
         var steps: [Step] = []

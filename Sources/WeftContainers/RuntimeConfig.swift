@@ -36,6 +36,9 @@ public struct RuntimeConfig: Sendable {
     public var extraCapabilities: [String]
     /// cgroupfs path, e.g. "/weft/<id>".
     public var cgroupsPath: String
+    /// The process's user and group (USER of the image; 0 = root).
+    public var uid = 0
+    public var gid = 0
 
     public init(id: String, hostname: String, args: [String], env: [String], cwd: String, networkPath: String,
                 memoryLimit: Int, pidsLimit: Int, extraCapabilities: [String] = [], cgroupsPath: String) {
@@ -65,7 +68,7 @@ public struct RuntimeConfig: Sendable {
         let env = self.env.contains { $0.hasPrefix("PATH=") } ? self.env : ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + self.env
         let process: JSONValue = [
             "terminal": false,
-            "user": ["uid": 0, "gid": 0],
+            "user": ["uid": .int(uid), "gid": .int(gid)],
             "args": strings(args),
             "env": strings(env),
             "cwd": .string(cwd.isEmpty ? "/" : cwd),
@@ -87,7 +90,9 @@ public struct RuntimeConfig: Sendable {
             "syscalls": [["names": strings(Self.deniedSyscalls), "action": "SCMP_ACT_ERRNO", "errnoRet": 1]],
         ]
         let linux: JSONValue = [
-            "namespaces": [["type": "pid"], ["type": "network", "path": .string(networkPath)], ["type": "ipc"], ["type": "uts"], ["type": "mount"]],
+            // No network path: a fresh network namespace with loopback only (build containers).
+            "namespaces": [["type": "pid"], networkPath.isEmpty ? ["type": "network"] : ["type": "network", "path": .string(networkPath)],
+                           ["type": "ipc"], ["type": "uts"], ["type": "mount"]],
             "cgroupsPath": .string(cgroupsPath),
             "resources": ["memory": ["limit": .int(memoryLimit), "swap": .int(memoryLimit)], "pids": ["limit": .int(pidsLimit)]],
             "seccomp": seccomp,

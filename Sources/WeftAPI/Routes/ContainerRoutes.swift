@@ -63,6 +63,7 @@ struct ContainerRoutes {
         let limit = controller.options.imageSizeLimit + (1 << 20)
         var fields: RequestFields
         var upload: [UInt8]?
+        var buildfile: [UInt8]?
         if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) {
             var request = request
             let bytes: [UInt8]
@@ -82,7 +83,7 @@ struct ContainerRoutes {
                 if part.name == "imagefile" || part.name == "buildfile" {
                     // The SDK sends the local path as a text field of the same name besides the file part.
                     guard part.filename != nil else { continue }
-                    if part.name == "imagefile" { upload = Array(part.content) } else { object[part.name] = .string("(file)") }
+                    if part.name == "imagefile" { upload = Array(part.content) } else { buildfile = Array(part.content) }
                 } else {
                     object[part.name] = .string(String(decoding: part.content, as: UTF8.self))
                 }
@@ -92,7 +93,7 @@ struct ContainerRoutes {
             fields = try await RequestFields.parse(request, context: context, endpoint: endpoint, known: Controller.imageFields)
             if fields.has("imagefile") { throw APIError.argument("imagefile must be uploaded as a multipart/form-data file part") }
         }
-        let importID = try controller.createImage(fields, upload: upload, actor: context.principal)
+        let importID = try controller.createImage(fields, upload: upload, buildfile: buildfile, actor: context.principal)
         return Reply.ok(["import_uuid": .string(importID), "status": "Image being uploaded"])
     }
 

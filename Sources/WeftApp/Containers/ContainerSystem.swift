@@ -62,6 +62,7 @@ public final class ContainerSystem: Service, Sendable {
     public func run() async throws {
         // Leftovers of a crash: containers of this controller still running from before go, then come back.
         for spec in config.containers { try? await removeRuntime(spec.id) }
+        await removeBuildLeftovers()
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 _ = try? await converge()
@@ -159,10 +160,19 @@ public final class ContainerSystem: Service, Sendable {
         let names = Self.names(spec.id)
         try await network.attach(namespace: names.namespace, hostLink: names.link, bridge: Self.bridge, address: spec.address,
                                  prefixLength: config.subnet.prefixLength, gateway: config.gateway.description)
-        let runtimeConfig = RuntimeConfig(id: spec.id, hostname: spec.name, args: RuntimeConfig.arguments(command: spec.command, image: image.config),
+        var runtimeConfig = RuntimeConfig(id: spec.id, hostname: spec.name, args: RuntimeConfig.arguments(command: spec.command, image: image.config),
                                           env: image.config.env + spec.environment, cwd: image.config.workingDir,
                                           networkPath: network.path(ofNamespace: names.namespace), memoryLimit: spec.memoryLimit,
                                           pidsLimit: spec.pidsLimit, extraCapabilities: spec.extraCapabilities, cgroupsPath: "/weft/\(spec.id)")
+        if !image.config.user.isEmpty {
+            // USER of a built image: looked up in the image's own /etc/passwd and /etc/group.
+            func table(_ path: String) -> String {
+                (try? String(contentsOfFile: RootPath.resolve(root: imageRoot, path, create: false), encoding: .utf8)) ?? ""
+            }
+            let owner = try ImageUser.resolve(image.config.user, passwd: table("/etc/passwd"), group: table("/etc/group"))
+            runtimeConfig.uid = owner.uid
+            runtimeConfig.gid = owner.gid
+        }
         guard !runtimeConfig.args.isEmpty else { throw ValidationError(field: "command", "the image has no command: give one") }
         try Data(runtimeConfig.render().utf8).write(to: URL(fileURLWithPath: bundle + "/config.json"))
         do {

@@ -13,6 +13,10 @@ extension ContainerSystem {
     public enum ImageSource: Sendable {
         case upload([UInt8])
         case url(String)
+        /// A checked Dockerfile build (`buildfile`, `localbuild`).
+        case build(ImageBuild)
+        /// A Dockerfile or build context to download, then check and build (`buildurl`).
+        case buildURL(String, repoTag: String)
     }
 
     /// Starts the import of image record `importID`.
@@ -37,6 +41,10 @@ extension ContainerSystem {
             switch source {
             case .upload(let data): bytes = data
             case .url(let url): bytes = try await Self.download(url, limit: limit)
+            case .build(let build): bytes = try await runBuild(build, limit: limit)
+            case .buildURL(let url, let repoTag):
+                let context = try BuildContext.read(try await Self.download(url, limit: limit), limit: limit)
+                bytes = try await runBuild(try ImageBuild.prepare(context, images: config.images, repoTag: repoTag), limit: limit)
             }
             size = bytes.count
             let archive = try ImageArchive.read(bytes, limit: limit) { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() }
@@ -62,7 +70,10 @@ extension ContainerSystem {
                     if config.images[at].tag.isEmpty, let tag = archive.repoTag?.split(separator: ":").last { config.images[at].tag = String(tag) }
                 case .failure(let error):
                     config.images[index].status = .failed
-                    config.images[index].statusMessage = "Import failed: \(error)"
+                    switch source {
+                    case .build, .buildURL: config.images[index].statusMessage = "Build failed: \(error)"
+                    default: config.images[index].statusMessage = "Import failed: \(error)"
+                    }
                 }
                 try Store.set(.containerSystem, config, in: db)
             }

@@ -66,22 +66,27 @@ extension Controller {
 
     /// `POST /api/container_system/images`: records the image as importing and starts the
     /// import; returns the import id (the SDK polls `?uuid=` until `Ready`).
-    public func createImage(_ fields: InputFields, upload: [UInt8]?, actor: String?) throws -> String {
+    public func createImage(_ fields: InputFields, upload: [UInt8]?, buildfile: [UInt8]? = nil, actor: String?) throws -> String {
         let name = try Self.imageName(fields.string("name", required: true)!)
         let description = try fields.string("description") ?? ""
-        for unsupported in ["buildurl", "localbuild", "localimage", "buildfile"] where fields.has(unsupported) {
-            throw ValidationError(.notSupported, field: unsupported, "\(unsupported): building images from a Dockerfile is not supported yet (part 2); upload an image archive (imagefile) or give its url")
+        let given = Self.imageSources.filter { fields.has($0) || ($0 == "imagefile" && upload != nil) || ($0 == "buildfile" && buildfile != nil) }
+        guard given.count <= 1 else { throw ValidationError(field: given[1], "give one image source, not \(given.joined(separator: " and "))") }
+        if let reference = try fields.string("localimage") {
+            return try tagLocalImage(reference, name: name, description: description, actor: actor)
         }
         let url = try fields.string("url")
         let source: ContainerSystem.ImageSource
         switch (upload, url) {
+        case (nil, nil) where !given.isEmpty: source = try buildSource(fields, buildfile: buildfile, repoTag: name)!
+        case (nil, let url?) where url.hasPrefix(PluginCatalog.scheme):
+            source = .upload(try PluginCatalog().archive(url: url, limit: options.imageSizeLimit))
         case (let bytes?, nil): source = .upload(bytes)
         case (nil, let url?):
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
                 throw ValidationError(field: "url", "url must be an http or https URL, got \(url)")
             }
             source = .url(url)
-        case (nil, nil): throw ValidationError(field: "imagefile", "give the image as an uploaded file (imagefile) or a url")
+        case (nil, nil): throw ValidationError(field: "imagefile", "give the image as an uploaded file (imagefile), a url, or a Dockerfile (buildfile, localbuild, buildurl), or localimage")
         case (_?, _?): throw ValidationError(field: "url", "give either imagefile or url, not both")
         }
         if case .upload(let bytes) = source, bytes.count < 512 {

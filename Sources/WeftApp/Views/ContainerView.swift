@@ -15,13 +15,18 @@ public enum ContainerView {
     }
 
     public static func image(_ image: ContainerImage) -> JSONValue {
-        [
+        var ports = JSONObject()
+        for port in image.config.exposedPorts { ports[port] = .object(JSONObject()) }
+        var labels = JSONObject()
+        for (key, value) in image.config.labels.sorted(by: { $0.key < $1.key }) { labels[key] = .string(value) }
+        return [
             "id": .string(image.id), "image_name": .string(image.name), "tag_name": .string(image.tag),
             "status": .string(image.status.rawValue), "status_msg": .string(image.statusMessage), "import_id": .string(image.importID),
             "created": .string(Timestamps.iso8601(image.created)), "description": .string(image.description), "comment": "",
             "format": .string(image.format), "size": .int(image.size),
             "container_config": ["Cmd": .array(image.config.cmd.map(JSONValue.string)), "Entrypoint": .array(image.config.entrypoint.map(JSONValue.string)),
-                                 "Env": .array(image.config.env.map(JSONValue.string)), "WorkingDir": .string(image.config.workingDir)],
+                                 "Env": .array(image.config.env.map(JSONValue.string)), "WorkingDir": .string(image.config.workingDir),
+                                 "User": .string(image.config.user), "ExposedPorts": .object(ports), "Labels": .object(labels)],
         ]
     }
 
