@@ -40,7 +40,8 @@ extension Controller {
             do {
                 let state = self.snapshot
                 let sets = ClientGroups.resolve(frozen.sets, clients: state.topology?.clients ?? [], packs: state.clientpacks)
-                generation = try await firewall.applyNow(rules, sets: sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
+                generation = try await firewall.applyNow(rules, sets: sets, subgroups: frozen.subgroups.map(\.name),
+                                                         generated: self.pluginFirewallRules(state.pluginFirewall), commit: commit)
             } catch let refusal as FirewallReconciler.KernelRefusal {
                 var message = "the kernel refused the rule set"
                 if let index = refusal.index { message += " at rule \(index) (\"\(frozen.entries[index].rule)\")" }
