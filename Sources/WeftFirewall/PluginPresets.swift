@@ -41,6 +41,19 @@ public enum PluginPresets {
         }
     }
 
+    /// "22, 8000, 51901-51916": consecutive ports as ranges.
+    static func ranges(_ ports: [Int]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < ports.count {
+            var end = index
+            while end + 1 < ports.count && ports[end + 1] == ports[end] + 1 { end += 1 }
+            parts.append(end == index ? String(ports[index]) : "\(ports[index])-\(ports[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+
     /// Why a host port cannot be mapped (the controller needs it), or nil. `services` are the
     /// controller's own ports (API, SSH, WireGuard, OpenVPN, IPsec, peering).
     public static func reservedReason(hostPort: Int, proto: String, services: FirewallCompiler.Services) -> String? {
@@ -48,8 +61,8 @@ public enum PluginPresets {
         let udp = Set(services.udpPorts + [500, 4500, 1194])
         let taken = proto == "tcp" ? tcp.contains(hostPort) : (udp.contains(hostPort) || (1070...1220).contains(hostPort))
         guard taken else { return nil }
-        let tcpList = tcp.sorted().map(String.init).joined(separator: ", ")
-        let udpList = udp.filter { !(1070...1220).contains($0) }.sorted().map(String.init).joined(separator: ", ")
+        let tcpList = ranges(tcp.sorted())
+        let udpList = ranges(udp.filter { !(1070...1220).contains($0) }.sorted())
         return "Invalid host port. Port can't be TCP ports \(tcpList), or UDP ports \(udpList) or between 1070 and 1220 (\(proto.uppercased()) \(hostPort) is used by the controller)."
     }
 }

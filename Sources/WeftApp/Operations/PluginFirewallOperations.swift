@@ -75,7 +75,7 @@ extension Controller {
             guard (1...65535).contains(port) else { throw ValidationError(field: "container_port", "container_port must be 1-65535") }
             let services = firewall?.controllerServices ?? FirewallCompiler.Services(apiPort: options.port)
             if let reason = PluginPresets.reservedReason(hostPort: host, proto: proto, services: services) {
-                throw ValidationError(field: "host_port", reason)
+                throw ValidationError(.argument, reason)
             }
             rule.hostPort = host
             rule.containerPort = port

@@ -17,7 +17,7 @@ extension Controller {
 
     public func pluginInstance(_ id: Int) throws -> PluginInstanceRecord {
         guard let instance = try store.read({ db in try PluginTables.instance(id, db) }) else {
-            throw ValidationError(.notFound, field: "id", "Plugin instance does not exist")
+            throw ValidationError(.notFound, "Plugin instance does not exist")
         }
         return instance
     }
@@ -53,7 +53,7 @@ extension Controller {
         let name = try fields.string("name", required: true)!
         guard let pluginID = try fields.int("plugin_id") else { throw ValidationError(field: "plugin_id", "Field \"plugin_id\" is required for \(fields.endpoint)") }
         guard let plugin = try store.read({ db in try PluginTables.plugin(pluginID, db) }) else {
-            throw ValidationError(.argument, field: "plugin_id", "Plugin with ID \(pluginID) does not exist.")
+            throw ValidationError(.argument, "Plugin with ID \(pluginID) does not exist.")
         }
         guard let image = pluginImage(plugin), image.status == .ready else {
             throw ValidationError(.state, field: "plugin_id", "Plugin \(plugin.name)'s image is not ready (\(pluginImage(plugin).map { "\($0.status.rawValue): \($0.statusMessage)" } ?? "gone"))")
@@ -134,11 +134,11 @@ extension Controller {
     public func commitPluginInstance(id: Int, _ fields: InputFields, actor: String?) async throws -> (image: ContainerImage, plugin: PluginRecord) {
         let record = try pluginInstance(id)
         let plugin = try self.plugin(record.pluginID)
-        guard let name = try fields.string("name"), !name.isEmpty else { throw ValidationError(field: "name", "name is missing") }
+        guard let name = try fields.string("name"), !name.isEmpty else { throw ValidationError(.argument, "name is missing") }
         let version = try Self.pluginVersion(fields.string("version") ?? "commit-\(Store.now())")
         let pluginName = try Self.pluginName(name)
         if plugins.contains(where: { $0.name == pluginName && $0.version == version }) {
-            throw ValidationError(.conflict, field: "name", "Plugin with name and version already exists.")
+            throw ValidationError(.conflict, "Plugin with name and version already exists.")
         }
         var describing = JSONObject()
         describing["name"] = .string(PluginManagerConfig.slug(pluginName) + ":" + version)

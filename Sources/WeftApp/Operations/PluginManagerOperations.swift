@@ -71,7 +71,7 @@ extension Controller {
         let state = try configFile(id, slug)
         if let version {
             guard let found = state.versions.first(where: { $0.version == version }) else {
-                throw ValidationError(.notFound, field: "version", "Configuration file version \(version) does not exist")
+                throw ValidationError(.notFound, "Configuration file version \(version) does not exist")
             }
             return String(decoding: found.content, as: UTF8.self)
         }
@@ -112,7 +112,7 @@ extension Controller {
         guard let version else { throw ValidationError(field: "version", "Field \"version\" is required") }
         let state = try configFile(id, slug)
         guard let found = state.versions.first(where: { $0.version == version }) else {
-            throw ValidationError(.argument, field: "version", "Version \(version) does not exist.")
+            throw ValidationError(.argument, "Version \(version) does not exist.")
         }
         let (record, _, _, root) = try await runningInstance(id)
         do { try RootedFiles.write(root: root, state.file.path, found.content) } catch {
@@ -127,9 +127,9 @@ extension Controller {
     /// `DELETE …/versions/{version}` (not the current one).
     public func deletePluginConfigVersion(_ id: Int, slug: String, version: Int, actor: String?) throws -> ConfigFileState {
         let state = try configFile(id, slug)
-        guard let found = state.versions.first(where: { $0.version == version }) else { throw ValidationError(.notFound, field: "version", "Version does not exist") }
+        guard let found = state.versions.first(where: { $0.version == version }) else { throw ValidationError(.notFound, "Version does not exist") }
         guard found.version != state.current?.version else {
-            throw ValidationError(.argument, field: "version", "Can't delete current version of configuration file")
+            throw ValidationError(.argument, "Can't delete current version of configuration file")
         }
         try commit(actor, "plugin_instances.configurations.delete_version", detail: "\(id) \(state.file.path) version \(version)") { db in
             try db.execute(sql: "DELETE FROM plugin_config_versions WHERE instance_id = ? AND slug = ? AND version = ?", arguments: [id, slug, version])
@@ -182,7 +182,7 @@ extension Controller {
     /// `POST …/processes/action {process, action: start|stop|restart|status, timeout}`.
     public func pluginProcessAction(_ id: Int, process: String, action: String, timeout: Int?) async throws -> ManagerCommandResult {
         let (record, manager) = try managerOf(id)
-        guard let pm = manager.processManager else { throw ValidationError(.argument, field: "process", "No process manager defined for plugin instance.") }
+        guard let pm = manager.processManager else { throw ValidationError(.argument, "No process manager defined for plugin instance.") }
         guard PluginManagerConfig.ProcessManager.supported.contains(pm.name) else { throw ValidationError(.argument, "Process manager \(pm.name) unsupported.") }
         guard pm.subprocesses.contains(process) else {
             throw ValidationError(.argument, field: "process", "Process \(process.prefix(64)) is not managed by this plugin (subprocesses: \(pm.subprocesses.joined(separator: ", ")))")

@@ -22,7 +22,7 @@ extension Controller {
 
     public func plugin(_ id: Int) throws -> PluginRecord {
         guard let plugin = try store.read({ db in try PluginTables.plugin(id, db) }) else {
-            throw ValidationError(.notFound, field: "id", "Plugin not found")
+            throw ValidationError(.notFound, "Plugin not found")
         }
         return plugin
     }
@@ -109,7 +109,7 @@ extension Controller {
         if !command.isEmpty { _ = try CommandLineWords.split(command) }
         guard containerSystemConfig.running else { throw ValidationError(.state, name: "PluginSubsystemNotRunning", "Plugin subsystem is not running.") }
         if plugins.contains(where: { $0.name == name && $0.version == version }) {
-            throw ValidationError(.conflict, field: "name", "Plugin with name and version already exists.")
+            throw ValidationError(.conflict, "Plugin with name and version already exists.")
         }
         let source = try pluginImageSource(imageURL)
         var describing = JSONObject()
@@ -144,7 +144,7 @@ extension Controller {
             let all = try PluginTables.plugins(db)
             var record: PluginRecord
             if let id {
-                guard let found = all.first(where: { $0.id == id }) else { throw ValidationError(.notFound, field: "id", "Plugin not found") }
+                guard let found = all.first(where: { $0.id == id }) else { throw ValidationError(.notFound, "Plugin not found") }
                 record = found
                 record.name = name
             } else {
@@ -156,7 +156,7 @@ extension Controller {
             }
             if let version { record.version = version }
             if all.contains(where: { $0.id != record.id && $0.name == record.name && $0.version == record.version }) {
-                throw ValidationError(.conflict, field: "name", "Plugin with name and version already exists.")
+                throw ValidationError(.conflict, "Plugin with name and version already exists.")
             }
             if let text = try fields.string("description") { record.description = text }
             if let text = try fields.string("command") {
