@@ -73,6 +73,11 @@ def test_sdk_plugin_lifecycle(controller, tmp_path):
     assert rules[0]["destination_port"] == 8081
     assert api.get_plugin_instance_firewall(instance_id).response[0]["plugin_port"] == 80
 
+    made = api.create_plugin_export(plugin_id).response
+    assert made.size > 0 and [x["name"] for x in api.get_plugin_exports(plugin_id).response] == [made.name]
+    assert [x["name"] for x in api.get_plugin_system_exports().response] == [made.name]
+    assert api.delete_plugin_export(plugin_id, made.name).response == []
+
     committed = api.post_commit_plugin_instance(instance_id, name="sdkapp", version="3", description="committed").response
     assert committed.uuid.startswith("sha256:")
     assert api.delete_plugin_instance(instance_id).response.deleted is True

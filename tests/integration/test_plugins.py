@@ -291,6 +291,34 @@ def test_internet_preset_masquerades_the_instance(c, instance):
     assert any("MASQUERADE" in line and instance["ip_address"] in line for line in nat_rules(c))
 
 
+def test_exports_of_a_plugin_and_an_instance(c, plugin, instance, lab):
+    r = c.post(f"/api/plugins/{plugin['id']}/exports", {"name": "ticker-export"})
+    assert r.status_code == 201, r.text
+    made = r.json()["response"]
+    assert made["name"] == "ticker-export" and made["size"] > 0 and made["url"] == f"/api/plugins/{plugin['id']}/exports/ticker-export"
+    assert [x["name"] for x in c.get(f"/api/plugins/{plugin['id']}/exports").json()["response"]] == ["ticker-export"]
+    assert [x["name"] for x in c.get("/api/plugin-exports").json()["response"]] == ["ticker-export"]
+    download = c.get(f"/api/plugins/{plugin['id']}/exports/ticker-export")
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/octet-stream"
+    # The export installs again as a plugin, with the same manager config.
+    copy = Path(lab.workdir) / "ticker-export.tar"
+    copy.write_bytes(download.content)
+    r = c.post("/api/plugins", {"name": "ticker-copy", "image_url": str(copy)})
+    assert r.status_code == 201, r.text
+    copy_id = r.json()["response"]["id"]
+    wait_until(lambda: c.get(f"/api/plugins/{copy_id}").json()["response"]["status"] == "Ready", timeout=60, what="copy ready")
+    assert c.get(f"/api/plugins/{copy_id}/manager").json()["response"] == c.get(f"/api/plugins/{plugin['id']}/manager").json()["response"]
+    assert c.delete(f"/api/plugins/{copy_id}").status_code == 200
+    assert c.delete(f"/api/plugins/{plugin['id']}/exports/ticker-export").json()["response"] == []
+    assert c.delete(f"/api/plugins/{plugin['id']}/exports/ticker-export").status_code == 404
+    # An instance's export: its running file system.
+    r = c.post(f"/api/plugin-instances/{instance['id']}/exports", {"name": "ticker1-now"})
+    assert r.status_code == 201, r.text
+    assert len(c.get(f"/api/plugin-instances/{instance['id']}/exports/ticker1-now").content) == r.json()["response"]["size"] > 0
+    assert c.delete(f"/api/plugin-instances/{instance['id']}/exports/ticker1-now").status_code == 200
+    assert c.get(f"/api/plugin-instances/{instance['id']}/exports").json()["response"] == []
+
+
 def test_delete_instance_and_plugin(c, plugin, instance):
     assert c.delete(f"/api/plugins/{plugin['id']}").status_code == 400  # an instance uses it
     r = c.delete(f"/api/plugin-instances/{instance['id']}")

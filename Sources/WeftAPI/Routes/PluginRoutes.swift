@@ -18,6 +18,15 @@ struct PluginRoutes {
         api.put("plugins/:id", use: update)
         api.delete("plugins/:id", use: delete)
         api.get("plugins/:id/manager", use: manager)
+        api.get("plugins/:id/exports", use: { try await exports($0, $1, plugin: true) })
+        api.post("plugins/:id/exports", use: { try await createExport($0, $1, plugin: true) })
+        api.get("plugins/:id/exports/:name", use: { try await downloadExport($0, $1, plugin: true) })
+        api.delete("plugins/:id/exports/:name", use: { try await deleteExport($0, $1, plugin: true) })
+        api.get("plugin-exports", use: allExports)
+        api.get("plugin-instances/:id/exports", use: { try await exports($0, $1, plugin: false) })
+        api.post("plugin-instances/:id/exports", use: { try await createExport($0, $1, plugin: false) })
+        api.get("plugin-instances/:id/exports/:name", use: { try await downloadExport($0, $1, plugin: false) })
+        api.delete("plugin-instances/:id/exports/:name", use: { try await deleteExport($0, $1, plugin: false) })
         api.get("plugin-instances", use: instances)
         api.post("plugin-instances", use: start)
         api.get("plugin-instances/:id", use: instance)
@@ -257,5 +266,46 @@ struct PluginRoutes {
         let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/plugin-instances/{id}/firewall", known: Controller.pluginFirewallFields)
         let rules = try await controller.putPluginFirewall(try Self.id(context), body, actor: context.principal)
         return Reply.ok(.array(rules.map(PluginView.firewallRule)), status: .created)
+    }
+
+    // MARK: Exports
+
+    static func exportJSON(_ export: Controller.PluginExport) -> JSONValue {
+        ["name": .string(export.name), "basename": .string(export.name + ".tar"), "size": .int(export.size),
+         "mtime": .string(Timestamps.iso8601(export.modified)), "status": "Ready", "token": .string(export.name),
+         "url": .string(export.url), "owner": .string(export.owner)]
+    }
+
+    func owner(_ context: WeftRequestContext, plugin: Bool) throws -> Controller.ExportOwner {
+        let id = try Self.id(context)
+        return plugin ? .plugin(id) : .instance(id)
+    }
+
+    @Sendable func exports(_ request: Request, _ context: WeftRequestContext, plugin: Bool) async throws -> Response {
+        Reply.ok(.array(try controller.pluginExports(try owner(context, plugin: plugin)).map(Self.exportJSON)))
+    }
+
+    @Sendable func allExports(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        Reply.ok(.array(controller.allPluginExports.map(Self.exportJSON)))
+    }
+
+    @Sendable func createExport(_ request: Request, _ context: WeftRequestContext, plugin: Bool) async throws -> Response {
+        let body = try await RequestFields.parse(request, context: context, endpoint: plugin ? "POST /api/plugins/{id}/exports" : "POST /api/plugin-instances/{id}/exports",
+                                                 known: ["name"])
+        let made = try await controller.createPluginExport(try owner(context, plugin: plugin), name: try body.string("name"), actor: context.principal)
+        return Reply.ok(Self.exportJSON(made), status: .created)
+    }
+
+    @Sendable func downloadExport(_ request: Request, _ context: WeftRequestContext, plugin: Bool) async throws -> Response {
+        let raw = try context.parameters.require("name")
+        let name = (raw.removingPercentEncoding ?? raw).replacingOccurrences(of: ".tar", with: "")
+        return Reply.file(try controller.pluginExportBytes(try owner(context, plugin: plugin), name: name), contentType: "application/octet-stream",
+                          filename: name + ".tar")
+    }
+
+    @Sendable func deleteExport(_ request: Request, _ context: WeftRequestContext, plugin: Bool) async throws -> Response {
+        let raw = try context.parameters.require("name")
+        let name = (raw.removingPercentEncoding ?? raw).replacingOccurrences(of: ".tar", with: "")
+        return Reply.ok(.array(try controller.deletePluginExport(try owner(context, plugin: plugin), name: name, actor: context.principal).map(Self.exportJSON)))
     }
 }
