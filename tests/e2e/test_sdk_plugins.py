@@ -7,6 +7,7 @@ import json
 import tarfile
 
 import pytest
+from cohesivenet.macros import firewall as firewall_macros
 
 from ociimage import busybox_layer, docker_archive, tar_bytes
 from weftnet import wait_until
@@ -26,7 +27,8 @@ def controller(lab):
 
 
 def test_sdk_plugin_lifecycle(controller, tmp_path):
-    api = controller.sdk().network_edge_plugins
+    client = controller.sdk()
+    api = client.network_edge_plugins
     extra = tar_bytes([("opt", b"", 0o755, tarfile.DIRTYPE, ""), ("opt/plugin-manager", b"", 0o755, tarfile.DIRTYPE, ""),
                        ("opt/plugin-manager/config.json", json.dumps(MANAGER).encode(), 0o644, tarfile.REGTYPE, ""),
                        ("etc/app.conf", b"level=1\n", 0o644, tarfile.REGTYPE, "")])
@@ -72,6 +74,14 @@ def test_sdk_plugin_lifecycle(controller, tmp_path):
     rules = api.put_plugin_instance_firewall_rule(instance_id, preset="port_map", host_port=8081, container_port=80, protocol="tcp").response
     assert rules[0]["destination_port"] == 8081
     assert api.get_plugin_instance_firewall(instance_id).response[0]["plugin_port"] == 80
+    # The customer's policy asserted and fixed by the SDK: the preset is not among its rules,
+    # and stays in the kernel once, untouched.
+    policy = [{"rule": "INPUT_CUST -p tcp --dport 9999 -j ACCEPT", "position": -1}]
+    firewall_macros.create_firewall_policy(client, policy)
+    assert firewall_macros.assert_rule_policy(client, policy, should_fix=True) == [policy[0]["rule"]]
+    controller.wait_applied("firewall")
+    dnat = [line for line in controller.in_ns("iptables-save", "-t", "nat").stdout.splitlines() if "WEFT_PLUGINS_PRE" in line and "DNAT" in line]
+    assert dnat == ["-A WEFT_PLUGINS_PRE ! -i plugin0 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 198.51.100.2:80"]
 
     made = api.create_plugin_export(plugin_id).response
     assert made.size > 0 and [x["name"] for x in api.get_plugin_exports(plugin_id).response] == [made.name]

@@ -319,6 +319,22 @@ def test_exports_of_a_plugin_and_an_instance(c, plugin, instance, lab):
     assert c.get(f"/api/plugin-instances/{instance['id']}/exports").json()["response"] == []
 
 
+def test_programs_and_presets_come_back_after_a_crash_and_a_restart(c, instance):
+    import subprocess
+    before = wait_until(lambda: processes(c, instance)["ticker"]["pid"], timeout=20, what="ticker pid")
+    init = c.get(f"/api/plugin-instances/{instance['id']}?system_data=true").json()["response"]["data"]["State"]["Pid"]
+    subprocess.run(["kill", "-9", str(init)], check=True)  # the instance's container crashes
+    wait_until(lambda: (p := processes(c, instance)["ticker"]["pid"]) and p != before, timeout=30, what="ticker started again")
+    assert "hello from a weft container" in wait_until(lambda: http_get(c.ip, 8080), timeout=20, what="web back after the crash")
+    c.stop()
+    c.start()
+    wait_until(lambda: all(p["pid"] for p in processes(c, instance).values()), timeout=60, what="programs back after a restart")
+    c.wait_applied("firewall")
+    assert "hello from a weft container" in wait_until(lambda: http_get(c.ip, 8080), timeout=30, what="preset back after a restart")
+    assert sum("-j DNAT" in line for line in nat_rules(c)) == 1
+    assert sum(line.startswith("-A PREROUTING -j WEFT_PLUGINS_PRE") for line in nat_rules(c)) == 1
+
+
 def test_delete_instance_and_plugin(c, plugin, instance):
     assert c.delete(f"/api/plugins/{plugin['id']}").status_code == 400  # an instance uses it
     r = c.delete(f"/api/plugin-instances/{instance['id']}")

@@ -200,6 +200,25 @@ extension Controller {
 
     /// The `weft` process manager: one program of the instance started, stopped or asked after.
     func runProgram(_ record: PluginInstanceRecord, _ program: String, action: String, grace: Duration) async throws -> ManagerCommandResult {
+        guard action != "status" else { return try await runProgramClaimed(record, program, action: action, grace: grace) }
+        guard PluginProcesses.claim(record.containerID, program) else {
+            return ManagerCommandResult(output: "", error: "\(program): another action on it is under way", failed: true, timeout: false, exitStatus: nil)
+        }
+        defer { PluginProcesses.release(record.containerID, program) }
+        return try await runProgramClaimed(record, program, action: action, grace: grace)
+    }
+
+    /// The programs of the instance running in container `containerID` that are not running:
+    /// started (after the container started again, or the controller did).
+    public func startPluginPrograms(containerID: String) async {
+        guard let record = pluginInstances.first(where: { $0.containerID == containerID }),
+              let pm = record.manager?.processManager, pm.name == "weft" else { return }
+        for program in pm.subprocesses where PluginProcesses.tracked(containerID, program) == nil {
+            _ = try? await runProgram(record, program, action: "start", grace: .seconds(5))
+        }
+    }
+
+    func runProgramClaimed(_ record: PluginInstanceRecord, _ program: String, action: String, grace: Duration) async throws -> ManagerCommandResult {
         guard let words = record.manager?.processManager?.programs[program] else {
             throw ValidationError(.argument, field: "process", "Process \(program) has no program")
         }

@@ -24,6 +24,17 @@ public enum PluginProcesses {
         table.withLock { $0[container, default: [:]][program] = entry }
     }
 
+    static let starting = Mutex<Set<String>>([])
+
+    /// Only one start of a program at a time (the instance's start and a container restart may meet).
+    static func claim(_ container: String, _ program: String) -> Bool {
+        starting.withLock { $0.insert(container + "/" + program).inserted }
+    }
+
+    static func release(_ container: String, _ program: String) {
+        _ = starting.withLock { $0.remove(container + "/" + program) }
+    }
+
     static func forget(_ container: String) {
         _ = table.withLock { $0.removeValue(forKey: container) }
     }
