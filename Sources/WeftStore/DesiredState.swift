@@ -66,6 +66,6 @@ extension Store {
                 routes: try Store.get(.routes, in: db) ?? .init(),
                 alerting: try Store.get(.alerting, in: db) ?? .init(),
                 peers: try Store.get(.peeringPeers, in: db) ?? .init(),
-                pluginFirewall: try Store.get(.pluginFirewall, in: db) ?? .init())
+                pluginFirewall: try Store.pluginFirewall(in: db))
     }
 }

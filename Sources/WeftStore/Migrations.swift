@@ -73,7 +73,8 @@ enum Migrations {
                 """)
         }
         // Network edge plugins (issue 19): the installed catalog, instances with their manager
-        // config and firewall presets (JSON), configuration file versions.
+        // config (JSON), configuration file versions, firewall presets. Tables, not settings:
+        // a snapshot (settings) neither carries nor replaces them.
         migrator.registerMigration("v2-plugins") { db in
             try db.execute(sql: """
                 CREATE TABLE plugins (
@@ -112,6 +113,16 @@ enum Migrations {
                     created_at INTEGER NOT NULL,
                     current INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (instance_id, slug, version)
+                );
+                CREATE TABLE plugin_firewall (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    instance_id INTEGER NOT NULL REFERENCES plugin_instances(id) ON DELETE CASCADE,
+                    preset TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    host_port INTEGER,
+                    container_port INTEGER,
+                    protocol TEXT NOT NULL,
+                    network TEXT
                 );
                 """)
         }

@@ -17,7 +17,6 @@ extension SettingKey {
     public static var routes: SettingKey<RouteConfig> { .init("routes") }
     public static var alerting: SettingKey<AlertingConfig> { .init("alerting") }
     public static var peeringPeers: SettingKey<PeeringPeers> { .init("peering_peers") }
-    public static var pluginFirewall: SettingKey<PluginFirewall> { .init("plugin_firewall") }
 }
 
 extension Store {

@@ -30,7 +30,7 @@ extension Controller {
             try mutate(&rules)
             let document = PluginFirewall(rules: rules, network: self.containerSystemConfig.network)
             let commit: @Sendable () throws -> Int = {
-                try self.commitReturningGeneration(actor, action, detail: detail) { db in try Store.set(.pluginFirewall, document, in: db) }
+                try self.commitReturningGeneration(actor, action, detail: detail) { db in try Store.setPluginFirewall(document, in: db) }
             }
             guard let firewall = self.firewall else {
                 _ = try commit()
