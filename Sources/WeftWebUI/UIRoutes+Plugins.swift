@@ -274,9 +274,13 @@ extension UIRoutes {
             html += "<textarea id=\"content-\(slug)\" name=\"content\" rows=\"10\">\(e(content))</textarea>"
             html += "<div class=\"row\"><button type=\"submit\">Save as a new version</button></div></form>"
             html += "<table class=\"cards\" id=\"versions-\(slug)\"><thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Saved</th><th scope=\"col\">Actions</th></tr></thead><tbody>"
-            for version in state.versions.reversed() {
+            for (index, version) in state.versions.enumerated().reversed() {
                 html += "<tr data-version=\"\(version.version)\"><td>\(version.version)\(version.current ? " (current)" : "")</td><td>\(e(Timestamps.iso8601(version.createdAt)))</td><td class=\"actions\">"
                 html += "<a href=\"\(base)/configurations/\(slug)/diff?from=\(version.version)\">Diff with the file now</a> "
+                if index > 0 {
+                    let previous = state.versions[index - 1].version
+                    html += "<a class=\"diff-previous\" href=\"\(base)/configurations/\(slug)/diff?from=\(previous)&amp;to=\(version.version)\">Diff with version \(previous)</a> "
+                }
                 if !version.current {
                     html += UIPage.button("\(base)/configurations/\(slug)/revert", "Revert to \(version.version)", session: session,
                                           fields: [("version", String(version.version))], label: "Revert \(state.file.path) to version \(version.version)",

@@ -55,6 +55,10 @@ def test_plugins_pages(lab, browser, tmp_path):
     diff = wait(browser, 10).until(lambda d: d.find_element(By.ID, "config-diff")).text
     assert "+ two=2" in diff and "  one=1" in diff
     browser.get(page)
+    browser.find_element(By.CSS_SELECTOR, "#versions-ui_conf tr[data-version='2'] a.diff-previous").click()
+    diff = wait(browser, 10).until(lambda d: d.find_element(By.ID, "config-diff")).text
+    assert "+ two=2" in diff and "version 1 → version 2" in browser.page_source
+    browser.get(page)
     browser.find_element(By.CSS_SELECTOR, "#versions-ui_conf tr[data-version='1'] button").click()
     wait(browser, 5).until(lambda d: d.switch_to.alert)
     browser.switch_to.alert.accept()
