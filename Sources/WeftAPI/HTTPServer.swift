@@ -51,6 +51,7 @@ public enum HTTPServer {
         PacketMonitorRoutes(controller: controller).register(api)
         ContainerRoutes(controller: controller).register(api)
         PluginCatalogRoutes(controller: controller).register(api)
+        PluginRoutes(controller: controller).register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -97,8 +97,12 @@ public enum FirewallCompiler {
     /// `present` holds "table builtin chain" for hooks already in place (from iptables-save).
     /// `subgroups` are declared (and so emptied) in their family's table; `removed` subgroup
     /// chains are flushed and deleted after every jump to them is gone.
+    /// `generated` are the plugin presets' rules (`PluginPresets`): their chains and hooks
+    /// appear once there is one, or when their hooks are already in place.
     public static func compile(_ rules: [FirewallRule?], subgroups: [String] = [], removed: [String] = [],
-                               services: Services = Services(), present: Set<String> = []) -> Output {
+                               services: Services = Services(), present: Set<String> = [],
+                               generated: [PluginPresets.Rule] = []) -> Output {
+        let pluginHooks = activePluginHooks(generated: generated, present: present)
         var lines: [String] = []
         var ruleAtLine: [Int: Int] = [:]
         var chains: [String: [String]] = [:]
@@ -123,7 +127,8 @@ public enum FirewallCompiler {
             case .mangle: ["WEFT_COPY_IN", "WEFT_COPY_OUT"]
             }
             let groupChains = subgroups.filter { CustomerChain.family(ofSubgroup: $0)?.table == table }
-            for chain in ownChains + groupChains {
+            let presetChains = pluginHooks.filter { $0.0 == table }.map(\.2)
+            for chain in ownChains + groupChains + presetChains {
                 emit(":\(chain) - [0:0]")
                 chains[chain] = []
             }
@@ -144,7 +149,10 @@ public enum FirewallCompiler {
             if table == .filter {
                 for (chain, arguments) in frame(services) { append(chain, arguments) }
             }
-            for (hookTable, builtin, chain) in hooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
+            if table == .nat && !presetChains.isEmpty {
+                for rule in generated { append(rule.chain, rule.arguments) }
+            }
+            for (hookTable, builtin, chain) in hooks + pluginHooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
                 // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.
                 emit(table == .filter ? "-I \(builtin) 1 -j \(chain)" : "-A \(builtin) -j \(chain)")
                 hookLines.insert(lines.count - 1)
@@ -162,6 +170,13 @@ public enum FirewallCompiler {
         }
         let signature = lines.enumerated().filter { !hookLines.contains($0.offset) }.map(\.element).joined(separator: "\n")
         return Output(payload: lines.joined(separator: "\n") + "\n", ruleAtLine: ruleAtLine, chains: chains, signature: signature, sections: sections)
+    }
+
+    /// The plugin presets' hooks this compile manages: all of them once there is a
+    /// generated rule or one of them is in the kernel already, else none.
+    public static func activePluginHooks(generated: [PluginPresets.Rule], present: Set<String>) -> [(NetfilterTable, String, String)] {
+        let hooked = PluginPresets.hooks.contains { present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
+        return generated.isEmpty && !hooked ? [] : PluginPresets.hooks
     }
 
     /// Hooks present in `iptables-save` text of one table, as "table builtin chain".

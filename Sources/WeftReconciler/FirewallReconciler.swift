@@ -24,6 +24,8 @@ public struct FirewallReconciler: SubsystemReconciler {
             var sets: [String: FirewallSet]
             var subgroups: [String]
             var generation: Int
+            /// Whether the plugin presets' hooks went in with this set.
+            var pluginHooked = false
         }
         let applied = Mutex<Applied?>(nil)
     }
@@ -34,6 +36,9 @@ public struct FirewallReconciler: SubsystemReconciler {
         self.services = services
         self.names = names
     }
+
+    /// The controller's own ports (what a plugin preset may not map).
+    public var controllerServices: FirewallCompiler.Services { services }
 
     /// The protective default this controller applies after the customer rules.
     public var protectiveDefault: [(chain: String, arguments: String)] { FirewallCompiler.protectiveDefault(services) }
@@ -88,7 +93,9 @@ public struct FirewallReconciler: SubsystemReconciler {
         var existing: Set<String> = []
         for text in saved.values { existing.formUnion(FirewallCompiler.observedChains(save: text, names: Set(appliedGroups)).keys) }
         let removedGroups = appliedGroups.filter { !groups.contains($0) && existing.contains($0) }
-        let output = FirewallCompiler.compile(rules, subgroups: groups, removed: removedGroups, services: services, present: present)
+        let generated = PluginPresets.compile(desired.pluginFirewall.rules, bridge: services.pluginBridge ?? "plugin0", network: desired.pluginFirewall.network)
+        let output = FirewallCompiler.compile(rules, subgroups: groups, removed: removedGroups, services: services, present: present, generated: generated)
+        let pluginHooks = FirewallCompiler.activePluginHooks(generated: generated, present: present)
 
         let wantedCounts = output.chains.mapValues(\.count)
         var observedCounts: [String: Int] = [:]
@@ -97,7 +104,7 @@ public struct FirewallReconciler: SubsystemReconciler {
                 observedCounts[chain] = list.count
             }
         }
-        let hooksMissing = FirewallCompiler.hooks.filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
+        let hooksMissing = (FirewallCompiler.hooks + pluginHooks).filter { !present.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
 
         // fwsets: refill those whose content or kernel size differs, drop those no longer wanted.
         let desiredSets = Self.kernelSets(desired)
@@ -143,7 +150,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         memory.applied.withLock {
             $0 = .init(signature: output.signature, tables: output.tableSignatures,
                        sets: Dictionary(uniqueKeysWithValues: desiredSets.map { ($0.name, $0) }), subgroups: groups,
-                       generation: desired.generation)
+                       generation: desired.generation, pluginHooked: !pluginHooks.isEmpty)
         }
         let setsAfter = try await ipsets.counts()
         for set in desiredSets where setsAfter[set.name] != set.kernelEntryCount {
@@ -161,7 +168,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         guard after == wantedCounts else {
             throw SystemError.io("firewall chains differ after apply: wanted \(wantedCounts.sorted { $0.key < $1.key }), found \(after.sorted { $0.key < $1.key })")
         }
-        let missing = FirewallCompiler.hooks.filter { !hooked.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
+        let missing = (FirewallCompiler.hooks + pluginHooks).filter { !hooked.contains("\($0.0.rawValue) \($0.1) \($0.2)") }
         guard missing.isEmpty else { throw SystemError.io("firewall hooks missing after apply: \(missing.map { "\($0.1)->\($0.2)" })") }
         return changes
     }
@@ -245,7 +252,7 @@ public struct FirewallReconciler: SubsystemReconciler {
     /// returning the new generation). When the commit fails, the previous rule set goes
     /// back into the kernel. Returns the generation now live.
     public func applyNow(_ rules: [FirewallRule?], sets: [FirewallSet] = [], subgroups: [String] = [],
-                         commit: @Sendable () throws -> Int) async throws -> Int {
+                         generated: [PluginPresets.Rule] = [], commit: @Sendable () throws -> Int) async throws -> Int {
         try await gate.run {
             let previous = memory.applied.withLock { $0 }
             // fwsets first (rules may reference new ones), each refilled through an atomic swap.
@@ -271,9 +278,12 @@ public struct FirewallReconciler: SubsystemReconciler {
             } else {
                 // Hooks were verified when the previous set went in; a pass repairs them if removed since.
                 present = Set(FirewallCompiler.hooks.map { "\($0.0.rawValue) \($0.1) \($0.2)" })
+                if previous?.pluginHooked == true { present.formUnion(PluginPresets.hooks.map { "\($0.0.rawValue) \($0.1) \($0.2)" }) }
             }
             let removedGroups = (previous?.subgroups ?? []).filter { !subgroups.contains($0) }
-            let output = FirewallCompiler.compile(rules, subgroups: subgroups, removed: removedGroups, services: services, present: present)
+            let output = FirewallCompiler.compile(rules, subgroups: subgroups, removed: removedGroups, services: services, present: present,
+                                                  generated: generated)
+            let pluginHooked = !FirewallCompiler.activePluginHooks(generated: generated, present: present).isEmpty
             // Only the tables that changed; one table needs no separate check (one transaction).
             let change = output.payload(changedSince: previous?.tables)
             do {
@@ -303,7 +313,8 @@ public struct FirewallReconciler: SubsystemReconciler {
             if !removedSets.isEmpty { try? await ipsets.restore(SetCompiler.destroy(removedSets)) }
             memory.applied.withLock {
                 $0 = .init(signature: output.signature, tables: output.tableSignatures,
-                           sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), subgroups: subgroups, generation: generation)
+                           sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), subgroups: subgroups, generation: generation,
+                           pluginHooked: pluginHooked)
             }
             return generation
         }

@@ -19,13 +19,16 @@ public struct DesiredState: Sendable, Equatable {
     public var routes: RouteConfig
     public var alerting: AlertingConfig
     public var peers: PeeringPeers
+    /// Rules Weft generates for plugin instances (firewall presets), in its own chains.
+    public var pluginFirewall = PluginFirewall()
 
     public init(generation: Int = 0, controller: ControllerSettings = .init(), license: LicenseState? = nil,
                 peering: PeeringSelf = .init(), keyset: KeysetSummary? = nil, host: HostSettings = .init(),
                 firewall: FirewallPolicy = .init(), clientpacks: ClientpackStates = .init(), overlayKeys: OverlayKeys? = nil,
                 ipsec: IpsecConfig = .init(), routes: RouteConfig = .init(), alerting: AlertingConfig = .init(),
-                peers: PeeringPeers = .init()) {
+                peers: PeeringPeers = .init(), pluginFirewall: PluginFirewall = .init()) {
         self.peers = peers
+        self.pluginFirewall = pluginFirewall
         self.alerting = alerting
         self.ipsec = ipsec
         self.routes = routes
@@ -62,6 +65,7 @@ extension Store {
                 ipsec: try Store.get(.ipsec, in: db) ?? .init(),
                 routes: try Store.get(.routes, in: db) ?? .init(),
                 alerting: try Store.get(.alerting, in: db) ?? .init(),
-                peers: try Store.get(.peeringPeers, in: db) ?? .init())
+                peers: try Store.get(.peeringPeers, in: db) ?? .init(),
+                pluginFirewall: try Store.pluginFirewall(in: db))
     }
 }

@@ -85,6 +85,60 @@ enum Migrations {
                 CREATE INDEX events_by_subject ON events (stream, subject, id);
                 """)
         }
+        // Network edge plugins (issue 19): the installed catalog, instances with their manager
+        // config (JSON), configuration file versions, firewall presets. Tables, not settings:
+        // a snapshot (settings) neither carries nor replaces them.
+        migrator.registerMigration("v2-plugins") { db in
+            try db.execute(sql: """
+                CREATE TABLE plugins (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    image_import_id TEXT NOT NULL,
+                    image_url TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    command TEXT NOT NULL DEFAULT '',
+                    documentation_url TEXT NOT NULL DEFAULT '',
+                    support_url TEXT NOT NULL DEFAULT '',
+                    catalog_id TEXT NOT NULL DEFAULT '',
+                    tags TEXT NOT NULL DEFAULT '{}',
+                    metadata TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (name, version)
+                );
+                CREATE TABLE plugin_instances (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    plugin_id INTEGER NOT NULL REFERENCES plugins(id),
+                    container_id TEXT NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    description TEXT NOT NULL DEFAULT '',
+                    command TEXT NOT NULL DEFAULT '',
+                    manager TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE plugin_config_versions (
+                    instance_id INTEGER NOT NULL REFERENCES plugin_instances(id) ON DELETE CASCADE,
+                    slug TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    content BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    current INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (instance_id, slug, version)
+                );
+                CREATE TABLE plugin_firewall (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    instance_id INTEGER NOT NULL REFERENCES plugin_instances(id) ON DELETE CASCADE,
+                    preset TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    host_port INTEGER,
+                    container_port INTEGER,
+                    protocol TEXT NOT NULL,
+                    network TEXT
+                );
+                """)
+        }
         return migrator
     }
 }

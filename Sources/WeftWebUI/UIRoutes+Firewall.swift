@@ -185,7 +185,7 @@ extension UIRoutes {
             html += "<td>\(counter.map { "\($0.packets)" } ?? "—")</td><td>\(counter.map { e(UIPage.bytesText($0.bytes)) } ?? "—")</td></tr>"
         }
         html += "</tbody></table></div></section>\n"
-        html += protectiveDefaultSection()
+        html += protectiveDefaultSection() + pluginRulesSection()
         if !policy.sets.isEmpty || !policy.subgroups.isEmpty {
             html += "<section class=\"card\" aria-labelledby=\"sets-title\"><h2 id=\"sets-title\">fwsets and subgroups</h2><ul>"
             let members = controller.clientGroupMembers()

@@ -141,6 +141,7 @@ struct Serve: AsyncParsableCommand {
         let containers = ContainerSystem(store: store, runtime: CrunRuntime(runner: runner, root: directory + "/containers/crun"),
                                          network: IPPluginNetwork(runner: runner), dataDirectory: directory, logger: logger)
         containers.onAlert { name, message, fields in alerts.raise(name, message: message, fields: fields) }
+        containers.onStarted { id in Task { await controller.startPluginPrograms(containerID: id) } }
         if try store.get(.containerSystem) == nil || containerLimit != ContainerSystemConfig.defaultLimit {
             try store.write(actor: "system", action: "container_system.limit", detail: "\(containerLimit)") { db in
                 var config = try Store.get(.containerSystem, in: db) ?? ContainerSystemConfig()

@@ -33,6 +33,8 @@ public final class ContainerSystem: Service, Sendable {
     let gate = SerialGate()
     let restarts = Mutex<[String: Backoff]>([:])
     let alert = Mutex<(@Sendable (String, String, [String: String]) -> Void)?>(nil)
+    /// Told the id of each container once it runs (plugin instances start their programs).
+    let started = Mutex<(@Sendable (String) -> Void)?>(nil)
     let imports = Mutex<[String: Task<Void, Never>]>([:])
     /// Whether the host mounts overlayfs (else each container gets a copy of its image).
     let overlay: Bool
@@ -56,6 +58,7 @@ public final class ContainerSystem: Service, Sendable {
 
     /// Alerts (`process_restarted`) go to this handler.
     public func onAlert(_ handler: @escaping @Sendable (String, String, [String: String]) -> Void) { alert.withLock { $0 = handler } }
+    public func onStarted(_ handler: @escaping @Sendable (String) -> Void) { started.withLock { $0 = handler } }
 
     public var config: ContainerSystemConfig { (try? store.get(.containerSystem)) ?? ContainerSystemConfig() }
 
@@ -110,6 +113,7 @@ public final class ContainerSystem: Service, Sendable {
             let crashed = FileManager.default.fileExists(atPath: paths.bundle(spec.id) + "/started")
             do {
                 try await start(spec, config: config)
+                started.withLock { $0 }?(spec.id)
                 if crashed {
                     alert.withLock { $0 }?("process_restarted", "container \(spec.name) (\(spec.address)) exited and was started again",
                                           ["process": "container:\(spec.name)", "container_id": spec.id])

@@ -64,7 +64,8 @@ extension Controller {
         do {
             let state = snapshot
             let sets = ClientGroups.resolve(frozen.sets, clients: state.topology?.clients ?? [], packs: state.clientpacks)
-            let generation = try await firewall.applyNow(rules, sets: sets, subgroups: frozen.subgroups.map(\.name), commit: commit)
+            let generation = try await firewall.applyNow(rules, sets: sets, subgroups: frozen.subgroups.map(\.name),
+                                                         generated: pluginFirewallRules(state.pluginFirewall), commit: commit)
             reconciler.board.markApplied("firewall", generation: generation, message: "applied by the API: \(rules.count) rule(s)")
             logger.debug("firewall write", metadata: [
                 "firewall.rules": "\(rules.count)", "firewall.generation": "\(generation)", "firewall.batch": "\(accepted.count)",
