@@ -168,6 +168,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create API token",
@@ -375,6 +395,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -672,6 +712,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update admin UI settings",
@@ -862,6 +922,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -1175,6 +1255,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -1805,6 +1905,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update API password",
@@ -2042,6 +2162,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Reset client",
@@ -2239,6 +2379,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -2494,6 +2654,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create clientpack tag",
@@ -2619,6 +2799,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -2759,6 +2959,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -3168,6 +3388,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update all clientpacks",
@@ -3266,6 +3506,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -3403,6 +3663,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -4018,6 +4298,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update configuration",
@@ -4226,6 +4526,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Take action on container system",
@@ -4331,6 +4651,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -4650,6 +4990,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -5010,6 +5370,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Commit container",
@@ -5123,6 +5503,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -5676,6 +6076,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create container image",
@@ -5826,6 +6246,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -6142,6 +6582,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Put firewall",
@@ -6240,6 +6700,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -6501,6 +6981,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Create firewall FwSet",
@@ -6632,6 +7132,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Delete firewall Fwset",
@@ -6728,6 +7248,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -6952,6 +7492,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Create firewall rule",
@@ -7066,6 +7626,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -7361,6 +7941,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Create firewall subgroup",
@@ -7514,6 +8114,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Delete firewall subgroup",
@@ -7610,6 +8230,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -8264,6 +8904,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update IPsec config",
@@ -8358,6 +9018,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -8626,6 +9306,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -9021,6 +9721,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update IPsec endpoint",
@@ -9353,6 +10073,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -9736,6 +10476,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update BGP Peer",
@@ -10042,6 +10802,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create IPsec traffic pair",
@@ -10259,6 +11039,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -10805,6 +11605,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create IPsec endpoint tunnel",
@@ -11028,6 +11848,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -11351,6 +12191,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Generate keyset",
@@ -11425,6 +12285,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -11673,6 +12553,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Set license parameters",
@@ -11842,6 +12742,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -12547,6 +13467,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create peer",
@@ -12709,6 +13649,26 @@ extension APIDocument {
      },
      "404": {
       "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -12970,6 +13930,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -13329,6 +14309,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -13724,6 +14724,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Take server action",
@@ -14079,6 +15099,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Create snapshot",
@@ -14184,6 +15224,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -15224,6 +16284,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get task status",
@@ -15361,6 +16441,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "x-weft-source": "docs/openapi/firewall.yaml"
@@ -15455,6 +16555,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -15734,6 +16854,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -16066,6 +17206,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Update firewall fwset",
@@ -16349,6 +17509,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Add entry to firewall fwset",
@@ -16480,6 +17660,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -16832,6 +18032,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Create firewall rule group",
@@ -17106,6 +18326,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -17392,6 +18632,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -17823,6 +19083,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Create firewall rule",
@@ -18109,6 +19389,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Import firewall rules",
@@ -18292,6 +19592,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -18721,6 +20041,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Create firewall subtable",
@@ -19066,6 +20406,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Update firewall subtable",
@@ -19378,6 +20738,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -19746,6 +21126,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {
@@ -20167,6 +21567,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Update webhook configuration",
@@ -20551,6 +21971,26 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
       "content": {
        "application/json": {
         "schema": {

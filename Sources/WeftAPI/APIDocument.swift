@@ -22,9 +22,9 @@ struct APIDocumentRoutes {
 }
 
 public enum APIDocument {
-    /// The routes the document describes: every one in the table except the web UI's.
+    /// The routes the document describes: every one in the table except the web UI's (and `/`, its redirect).
     public static func documented(_ table: RouteTable) -> [RouteTable.Entry] {
-        table.all.filter { $0.access != .uiSession && !$0.path.hasPrefix("/ui/") && $0.path != "/ui" }
+        table.all.filter { $0.access != .uiSession && !$0.path.hasPrefix("/ui/") && $0.path != "/ui" && $0.path != "/" }
     }
 
     /// The route table of a controller on an in-memory store that touches nothing
