@@ -44,11 +44,11 @@ extension APIDocument {
          "expires": {
           "anyOf": [
            {
+            "type": "integer",
             "default": 3600,
-            "description": "Number of seconds before expiration",
-            "maximum": 31536000,
-            "minimum": 60,
-            "type": "integer"
+            "minimum": 1,
+            "maximum": 31622400,
+            "description": "Seconds before expiration"
            },
            {
             "type": "string",
@@ -110,7 +110,8 @@ extension APIDocument {
         ]
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "201": {
@@ -168,6 +169,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AccessTokenDetail"
+        }
+       }
+      },
+      "description": "Created"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -334,7 +355,8 @@ extension APIDocument {
         ]
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "200": {
@@ -577,6 +599,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get API access tokens",
@@ -648,7 +680,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -705,6 +737,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -929,6 +971,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AlertDetailResponse"
+        }
+       }
+      },
+      "description": "Created"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -1194,7 +1256,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -1488,7 +1550,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/alerts.yaml",
     "parameters": [
      {
       "name": "id",
@@ -1498,7 +1559,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/alerts.yaml"
    }
   },
   "/api/alert/{id}/test": {
@@ -1740,6 +1802,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get all alert events",
@@ -1802,6 +1874,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get all alerts",
@@ -1842,7 +1924,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -1898,6 +1980,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -2045,6 +2137,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "x-weft-source": "docs/openapi/status.yaml"
@@ -2155,6 +2257,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -2387,6 +2499,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -2507,6 +2629,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -3106,28 +3238,6 @@ extension APIDocument {
    "get": {
     "description": "Returns detailed information about all of the clientpacks in the topology. If manager's are properly peered, this information can come from any of the controllers.",
     "operationId": "getClientpacks",
-    "parameters": [
-     {
-      "description": "Sort resources",
-      "explode": true,
-      "in": "query",
-      "name": "sorted",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": false,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
-      },
-      "style": "form"
-     }
-    ],
     "responses": {
      "200": {
       "content": {
@@ -3194,13 +3304,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get clientpacks",
     "tags": [
      "Overlay Network"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/overlay.yaml"
    },
    "put": {
     "description": "For bulk set of the enabled (true/false) state for all clientpacks and the checked_out (true/false) state for all clientpacks.  This enables a variety of work flows by calling these functions after key generation,  but before general provisioning of addresses to devivces\n",
@@ -3313,18 +3433,47 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
+      "description": "The fields changed (null: left as it was), or a task token with async",
       "content": {
        "application/json": {
         "schema": {
-         "$ref": "#/components/schemas/UpdateClientpacksStatusResponse"
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "anyOf": [
+            {
+             "type": "object",
+             "properties": {
+              "enabled": {
+               "type": [
+                "boolean",
+                "null"
+               ]
+              },
+              "checked_out": {
+               "type": [
+                "boolean",
+                "null"
+               ]
+              }
+             }
+            },
+            {
+             "type": "string"
+            }
+           ]
+          }
+         }
         }
        }
-      },
-      "description": "OK"
+      }
      },
      "400": {
       "content": {
@@ -3389,6 +3538,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -3414,7 +3573,7 @@ extension APIDocument {
     "tags": [
      "Overlay Network"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/overlay.yaml"
    }
   },
   "/api/clientpacks/add_clientpacks": {
@@ -3514,6 +3673,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -3602,7 +3771,8 @@ extension APIDocument {
         ]
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "200": {
@@ -3663,6 +3833,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -3906,7 +4086,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/client-groups.yaml",
     "parameters": [
      {
       "name": "name",
@@ -3916,7 +4095,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/client-groups.yaml"
    }
   },
   "/api/clientpacks/{name}/logs": {
@@ -4013,7 +4193,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/client-groups.yaml",
     "parameters": [
      {
       "name": "name",
@@ -4023,7 +4202,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/client-groups.yaml"
    }
   },
   "/api/clients/reset_all": {
@@ -4089,6 +4269,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -4174,6 +4364,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get configuration details",
@@ -4240,7 +4440,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -4291,6 +4491,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -4396,6 +4606,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -4519,6 +4739,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -4659,6 +4889,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -4790,6 +5030,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get running containers",
@@ -4805,7 +5055,7 @@ extension APIDocument {
      "content": {
       "application/json": {
        "schema": {
-        "oneOf": [
+        "anyOf": [
          {
           "required": [
            "uuid"
@@ -4914,7 +5164,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -4990,6 +5240,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -5426,7 +5686,8 @@ extension APIDocument {
         "additionalProperties": false
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "200": {
@@ -5532,7 +5793,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/containers.yaml",
     "parameters": [
      {
       "name": "uuid",
@@ -5542,7 +5802,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/containers.yaml"
    }
   },
   "/api/container_system/containers/{uuid}/logs": {
@@ -5709,7 +5970,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/containers.yaml",
     "parameters": [
      {
       "name": "name",
@@ -5719,7 +5979,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/containers.yaml"
    }
   },
   "/api/container_system/images": {
@@ -5822,6 +6083,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get container images",
@@ -5837,7 +6108,7 @@ extension APIDocument {
      "content": {
       "application/json": {
        "schema": {
-        "oneOf": [
+        "anyOf": [
          {
           "required": [
            "name",
@@ -5995,7 +6266,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -6069,6 +6340,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -6478,6 +6759,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get container system IP addresses",
@@ -6575,6 +6866,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -6708,6 +7009,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -6749,26 +7060,6 @@ extension APIDocument {
       "required": false,
       "schema": {
        "type": "string"
-      },
-      "style": "form"
-     },
-     {
-      "description": "True for verbose output",
-      "explode": true,
-      "in": "query",
-      "name": "verbose",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": true,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
       },
       "style": "form"
      }
@@ -6839,13 +7130,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Get firewall Fwsets",
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "post": {
     "description": "Create a new firewall FwSet for fast rule matching",
@@ -6906,7 +7207,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -6974,6 +7275,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -7052,7 +7363,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -7133,6 +7444,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -7194,7 +7515,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -7248,6 +7569,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -7347,6 +7678,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -7485,6 +7826,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -7634,6 +7985,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -7675,26 +8036,6 @@ extension APIDocument {
       "required": false,
       "schema": {
        "type": "string"
-      },
-      "style": "form"
-     },
-     {
-      "description": "True for verbose output",
-      "explode": true,
-      "in": "query",
-      "name": "verbose",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": true,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
       },
       "style": "form"
      }
@@ -7765,13 +8106,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V1 Get firewall subgroups",
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "post": {
     "description": "Create a new firewall subgroup. Subgroups are named lists of rules that can be \"jumped to\" from  another rule. These are effectively IPtables custom chains. For example, PREROUTING_CUST -s 10.0.2.0/24 -j PRE_C_MYGROUP. We recommend using v2/firewall/subtables endpoints.\n",
@@ -7780,7 +8131,7 @@ extension APIDocument {
      "content": {
       "application/json": {
        "schema": {
-        "oneOf": [
+        "anyOf": [
          {
           "required": [
            "name"
@@ -7860,7 +8211,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -7942,6 +8293,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -8012,7 +8373,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -8176,7 +8537,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -8230,6 +8591,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -8500,6 +8871,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get all interfaces",
@@ -8604,6 +8985,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -8794,6 +9185,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get IPsec details",
@@ -8897,6 +9298,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -9018,6 +9429,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -9306,6 +9727,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -9653,7 +10084,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -10968,7 +11399,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -11787,7 +12218,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -12065,6 +12496,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get topology keyset",
@@ -12192,6 +12633,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -12293,6 +12744,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -12382,6 +12843,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -12495,7 +12966,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -12546,6 +13017,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -12626,6 +13107,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -12742,6 +13233,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -13226,6 +13727,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get all packet monitors",
@@ -13300,6 +13811,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -13468,6 +13989,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -13569,7 +14100,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -13938,6 +14469,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -14069,6 +14610,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -14309,6 +14860,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -14661,7 +15222,8 @@ extension APIDocument {
         ]
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "200": {
@@ -14717,6 +15279,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -14964,6 +15536,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get snapshots",
@@ -15021,28 +15603,46 @@ extension APIDocument {
         ]
        }
       }
-     }
+     },
+     "required": false
     },
     "responses": {
      "200": {
+      "description": "{name: SnapshotInfo}, or with async a task token and the name",
       "content": {
        "application/json": {
-        "example": {
-         "response": {
-          "snapshot_name": {
-           "sha1_checksum": "adc8052f3c0f618b9b1f9564aaa76bf8ce0bd381",
-           "created_at": "2016-11-22T16:23:11+00:00",
-           "created_at_i": 1479831791,
-           "size": 957078
-          }
-         }
-        },
         "schema": {
-         "$ref": "#/components/schemas/SnapshotsDetailResponse"
+         "anyOf": [
+          {
+           "$ref": "#/components/schemas/SnapshotsDetailResponse"
+          },
+          {
+           "type": "object",
+           "required": [
+            "response"
+           ],
+           "properties": {
+            "response": {
+             "type": "object",
+             "required": [
+              "token",
+              "name"
+             ],
+             "properties": {
+              "token": {
+               "type": "string"
+              },
+              "name": {
+               "type": "string"
+              }
+             }
+            }
+           }
+          }
+         ]
         }
        }
-      },
-      "description": "Created"
+      }
      },
      "401": {
       "content": {
@@ -15100,6 +15700,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -15125,7 +15735,7 @@ extension APIDocument {
     "tags": [
      "Snapshots"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/snapshots.yaml"
    }
   },
   "/api/snapshots/running_config": {
@@ -15224,6 +15834,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -15589,6 +16209,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "x-weft-source": "docs/openapi/packet-monitors.yaml"
@@ -15659,6 +16289,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -15747,6 +16387,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get clients status",
@@ -15824,6 +16474,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -15927,6 +16587,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -16065,6 +16735,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get IPsec link history",
@@ -16167,6 +16847,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get system status",
@@ -16207,7 +16897,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -16285,6 +16975,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -16354,13 +17054,21 @@ extension APIDocument {
             "groups": {
              "anyOf": [
               {
-               "type": "array",
-               "items": {
-                "type": "string"
-               }
+               "anyOf": [
+                {
+                 "type": "array",
+                 "items": {
+                  "type": "string"
+                 }
+                },
+                {
+                 "type": "null"
+                }
+               ]
               },
               {
-               "type": "null"
+               "type": "string",
+               "description": "comma-separated group names"
               }
              ]
             },
@@ -16434,6 +17142,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -16563,6 +17281,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -16680,6 +17408,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Get firewall fwsets",
@@ -16723,14 +17461,14 @@ extension APIDocument {
          "entries": {
           "anyOf": [
            {
-            "oneOf": [
+            "anyOf": [
              {
               "description": "resolve entries. accepts csv",
               "type": "string"
              },
              {
               "items": {
-               "oneOf": [
+               "anyOf": [
                 {
                  "description": "list of resolvable entries",
                  "type": "string"
@@ -16852,6 +17590,16 @@ extension APIDocument {
       },
       "description": "Request Forbidden - operation not allowed"
      },
+     "409": {
+      "description": "A fwset of that name exists",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
       "content": {
@@ -16861,6 +17609,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FirewallFwsetSaveResponse"
+        }
+       }
+      },
+      "description": "OK"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -16887,7 +17655,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/fwsets/{name}": {
@@ -16905,26 +17673,6 @@ extension APIDocument {
        "type": "string"
       },
       "style": "simple"
-     },
-     {
-      "description": "Show operating system level entries",
-      "explode": true,
-      "in": "query",
-      "name": "osview",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": false,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
-      },
-      "style": "form"
      }
     ],
     "responses": {
@@ -17014,7 +17762,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "put": {
     "description": "Update firewall fwset",
@@ -17062,7 +17810,7 @@ extension APIDocument {
           "anyOf": [
            {
             "items": {
-             "oneOf": [
+             "anyOf": [
               {
                "description": "list of resolvable entries",
                "type": "string"
@@ -17114,7 +17862,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -17197,6 +17945,16 @@ extension APIDocument {
       },
       "description": "Not found"
      },
+     "409": {
+      "description": "The new name is taken",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
       "content": {
@@ -17232,7 +17990,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "delete": {
     "description": "Delete firewall fwset",
@@ -17248,26 +18006,6 @@ extension APIDocument {
        "type": "string"
       },
       "style": "simple"
-     },
-     {
-      "description": "Force delete if fwset is associated with rules or other fwsets",
-      "explode": true,
-      "in": "query",
-      "name": "force",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": false,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
-      },
-      "style": "form"
      }
     ],
     "responses": {
@@ -17358,13 +18096,21 @@ extension APIDocument {
         }
        }
       }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {}
+       }
+      },
+      "description": "OK"
      }
     },
     "summary": "V2 Delete firewall fwset",
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/fwsets/{name}/entries": {
@@ -17509,6 +18255,14 @@ extension APIDocument {
         }
        }
       }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {}
+       }
+      },
+      "description": "Created"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -17789,7 +18543,6 @@ extension APIDocument {
       }
      }
     },
-    "x-weft-source": "docs/openapi/client-groups.yaml",
     "parameters": [
      {
       "name": "name",
@@ -17799,7 +18552,8 @@ extension APIDocument {
        "type": "string"
       }
      }
-    ]
+    ],
+    "x-weft-source": "docs/openapi/client-groups.yaml"
    }
   },
   "/api/v2/firewall/rule-groups": {
@@ -17887,6 +18641,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -18023,6 +18787,16 @@ extension APIDocument {
       },
       "description": "Request Forbidden - operation not allowed"
      },
+     "409": {
+      "description": "A rule group of that name exists",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
       "content": {
@@ -18032,6 +18806,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RuleGroupDetailResponse"
+        }
+       }
+      },
+      "description": "created"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -18058,7 +18852,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/rule-groups/{name}": {
@@ -18241,7 +19035,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -18324,6 +19118,16 @@ extension APIDocument {
       },
       "description": "Not found"
      },
+     "409": {
+      "description": "The new name is taken",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
       "content": {
@@ -18359,7 +19163,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "delete": {
     "description": "Delete firewall rule group",
@@ -18375,26 +19179,6 @@ extension APIDocument {
        "type": "string"
       },
       "style": "simple"
-     },
-     {
-      "description": "Force delete if rule group has rules associated",
-      "explode": true,
-      "in": "query",
-      "name": "force",
-      "required": false,
-      "schema": {
-       "anyOf": [
-        {
-         "default": false,
-         "type": "boolean"
-        },
-        {
-         "type": "string",
-         "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-        }
-       ]
-      },
-      "style": "form"
      }
     ],
     "responses": {
@@ -18487,13 +19271,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/RuleGroupDetailResponse"
+        }
+       }
+      },
+      "description": "OK"
      }
     },
     "summary": "V2 Delete firewall rule group",
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/rule-groups/{name}/rules": {
@@ -18714,113 +19508,48 @@ extension APIDocument {
        ]
       },
       "style": "form"
-     },
-     {
-      "description": "Filter by tables. Accepts csv.",
-      "explode": true,
-      "in": "query",
-      "name": "tables",
-      "required": false,
-      "schema": {
-       "type": "string"
-      },
-      "style": "form"
      }
     ],
     "responses": {
      "200": {
+      "description": "The rules; without a query string the v1 pairs [rule, position] (CONTRACT 4.6: the SDK's assert_rule_policy reads them)",
       "content": {
        "application/json": {
-        "example": {
-         "response": [
+        "schema": {
+         "anyOf": [
           {
-           "id": "fdf43d86e3a303851085",
-           "rule": "POSTROUTING -s ${vns3_overlay_subnet} -o eth0 ! -d ${vns3_overlay_subnet} -j MASQUERADE-ONCE",
-           "table": "postrouting",
-           "rule_resolved": "POSTROUTING -s 100.64.0.0/19 -o eth0 ! -d 100.64.0.0/19 -j MASQUERADE-ONCE",
-           "position": 0,
-           "comment": "Source NAT for traffic to the internet",
-           "last_resolved": "2022-06-06T18:44:14.343000+00:00",
-           "disabled": true,
-           "created_at": "2022-06-06T18:44:14.409000+00:00",
-           "groups": [
-            "VPN2Internet"
-           ],
-           "os_rules": []
+           "$ref": "#/components/schemas/FirewallRuleV2ListResponse"
           },
           {
-           "id": "9538949c46f9a9f6d120",
-           "rule": "FORWARD -o eth0 -ctrack NEW,ESTABLISHED,RELATED -j ACCEPT",
-           "table": "forward",
-           "rule_resolved": "FORWARD -o eth0 -ctrack NEW,ESTABLISHED,RELATED -j ACCEPT",
-           "position": 1,
-           "comment": "Allow outbound internet access",
-           "last_resolved": "2022-06-06T18:44:15.566000+00:00",
-           "disabled": true,
-           "created_at": "2022-06-06T18:44:15.566000+00:00",
-           "groups": [
-            "VPN2Internet"
+           "type": "object",
+           "required": [
+            "response"
            ],
-           "os_rules": []
-          },
-          {
-           "id": "59f87f2c775793a38441",
-           "rule": "FORWARD -i eth0 -ctrack NEW, ESTABLISHED,RELATED -j ACCEPT",
-           "table": "forward",
-           "rule_resolved": "FORWARD -i eth0 -ctrack NEW, ESTABLISHED,RELATED -j ACCEPT",
-           "position": 2,
-           "comment": "Allow response traffic",
-           "last_resolved": "2022-06-06T18:44:16.743000+00:00",
-           "disabled": true,
-           "created_at": "2022-06-06T18:44:16.768000+00:00",
-           "groups": [
-            "VPN2Internet"
-           ],
-           "os_rules": []
-          },
-          {
-           "id": "926bc4e70fc7afcd13b8",
-           "rule": "FORWARD -s ${vns3_overlay_subnet} -d ${vns3_overlay_subnet} -o eth0 -j DROP",
-           "table": "forward",
-           "rule_resolved": "FORWARD -s 100.64.0.0/19 -d 100.64.0.0/19 -o eth0 -j DROP",
-           "position": 3,
-           "comment": "Do not allow VPN connected people or devices to reach each other",
-           "last_resolved": "2022-06-06T18:44:17.907000+00:00",
-           "disabled": true,
-           "created_at": "2022-06-06T18:44:17.973000+00:00",
-           "groups": [
-            "BlockVPN2VPN"
-           ],
-           "os_rules": []
-          },
-          {
-           "id": "d12390aa2dd1c14be090",
-           "rule": "FORWARD -i eth0 -j ACCEPT",
-           "table": "forward",
-           "rule_resolved": "FORWARD -i eth0 -j ACCEPT",
-           "position": 4,
-           "comment": "",
-           "last_resolved": "2022-07-12T02:36:38.064000+00:00",
-           "disabled": true,
-           "created_at": "2022-07-12T02:36:38.081000+00:00",
-           "groups": [],
-           "os_rules": [
-            {
-             "rule": "FORWARD_CUST -i eth0 -j ACCEPT",
-             "position": 0,
-             "table": "filter",
-             "rule_type": "iptables"
+           "properties": {
+            "response": {
+             "type": "array",
+             "items": {
+              "type": "array",
+              "minItems": 2,
+              "maxItems": 2,
+              "items": {
+               "anyOf": [
+                {
+                 "type": "string"
+                },
+                {
+                 "type": "integer"
+                }
+               ]
+              }
+             }
             }
-           ]
+           }
           }
          ]
-        },
-        "schema": {
-         "$ref": "#/components/schemas/FirewallRuleV2ListResponse"
         }
        }
-      },
-      "description": "OK"
+      }
      },
      "401": {
       "content": {
@@ -18877,13 +19606,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Get firewall rules",
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    },
    "post": {
     "description": "Create a VNS3 firewall rule",
@@ -18892,7 +19631,7 @@ extension APIDocument {
      "content": {
       "application/json": {
        "schema": {
-        "oneOf": [
+        "anyOf": [
          {
           "required": [
            "rule"
@@ -18959,14 +19698,22 @@ extension APIDocument {
          "groups": {
           "anyOf": [
            {
-            "description": "List of groups to add this rule to",
-            "items": {
-             "type": "string"
-            },
-            "type": "array"
+            "anyOf": [
+             {
+              "description": "List of groups to add this rule to",
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             {
+              "type": "null"
+             }
+            ]
            },
            {
-            "type": "null"
+            "type": "string",
+            "description": "comma-separated group names"
            }
           ]
          },
@@ -19008,7 +19755,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "201": {
@@ -19074,8 +19821,46 @@ extension APIDocument {
       },
       "description": "Request Forbidden - operation not allowed"
      },
+     "200": {
+      "description": "The rule added, or with `rules` the rules added",
+      "content": {
+       "application/json": {
+        "schema": {
+         "anyOf": [
+          {
+           "$ref": "#/components/schemas/FirewallRuleV2DetailResponse"
+          },
+          {
+           "type": "object",
+           "required": [
+            "response"
+           ],
+           "properties": {
+            "response": {
+             "type": "array",
+             "items": {
+              "$ref": "#/components/schemas/FirewallRuleV2"
+             }
+            }
+           }
+          }
+         ]
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -19109,7 +19894,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/rules/export": {
@@ -19122,17 +19907,6 @@ extension APIDocument {
       "explode": true,
       "in": "query",
       "name": "group",
-      "required": false,
-      "schema": {
-       "type": "string"
-      },
-      "style": "form"
-     },
-     {
-      "description": "Tables to export. Accepts csv. Defaults to all.",
-      "explode": true,
-      "in": "query",
-      "name": "tables",
       "required": false,
       "schema": {
        "type": "string"
@@ -19153,23 +19927,30 @@ extension APIDocument {
     ],
     "responses": {
      "200": {
+      "description": "type=json: the rules in the envelope; type=plaintext: one rule a line",
       "content": {
-       "text/plain": {
-        "schema": {
-         "description": "Plaintext download of 1 rule per line with groups and comments",
-         "format": "binary",
-         "type": "string"
-        }
-       },
        "application/json": {
         "schema": {
-         "description": "JSON download of structured rules data including comments and groups",
-         "format": "binary",
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/FirewallRuleV2"
+           }
+          }
+         }
+        }
+       },
+       "text/plain": {
+        "schema": {
          "type": "string"
         }
        }
-      },
-      "description": "OK"
+      }
      },
      "401": {
       "content": {
@@ -19226,13 +20007,23 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Export firewall rules",
     "tags": [
      "Overlay Network"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/rules/import": {
@@ -19282,14 +20073,22 @@ extension APIDocument {
          "groups": {
           "anyOf": [
            {
-            "description": "Groups to add these imported rules to",
-            "items": {
-             "type": "string"
-            },
-            "type": "array"
+            "anyOf": [
+             {
+              "description": "Groups to add these imported rules to",
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             {
+              "type": "null"
+             }
+            ]
            },
            {
-            "type": "null"
+            "type": "string",
+            "description": "comma-separated group names"
            }
           ]
          }
@@ -19390,6 +20189,16 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -19464,13 +20273,21 @@ extension APIDocument {
          "groups": {
           "anyOf": [
            {
-            "items": {
-             "type": "string"
-            },
-            "type": "array"
+            "anyOf": [
+             {
+              "items": {
+               "type": "string"
+              },
+              "type": "array"
+             },
+             {
+              "type": "null"
+             }
+            ]
            },
            {
-            "type": "null"
+            "type": "string",
+            "description": "comma-separated group names"
            }
           ]
          },
@@ -19507,7 +20324,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -19834,6 +20651,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "V2 Get firewall subtables",
@@ -20032,6 +20859,16 @@ extension APIDocument {
       },
       "description": "Request Forbidden - operation not allowed"
      },
+     "409": {
+      "description": "A subtable of that name exists",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
      "429": {
       "description": "Too many failed logins from this address",
       "content": {
@@ -20041,6 +20878,26 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FirewallSubtableCreateResponse"
+        }
+       }
+      },
+      "description": "OK"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -20067,7 +20924,7 @@ extension APIDocument {
     "tags": [
      "Firewall"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/firewall.yaml"
    }
   },
   "/api/v2/firewall/subtables/{name}": {
@@ -20321,7 +21178,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -20560,6 +21417,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FirewallSubtableDetailResponse"
+        }
+       }
+      },
+      "description": "OK"
      }
     },
     "summary": "V2 Delete firewall subtable",
@@ -20745,6 +21612,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FirewallSubtableCreateResponse"
+        }
+       }
+      },
+      "description": "Created"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -21134,6 +22011,26 @@ extension APIDocument {
        }
       }
      },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WebhookDetailResponse"
+        }
+       }
+      },
+      "description": "Created"
+     },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
       "content": {
@@ -21499,7 +22396,7 @@ extension APIDocument {
        }
       }
      },
-     "required": true
+     "required": false
     },
     "responses": {
      "200": {
@@ -21740,6 +22637,16 @@ extension APIDocument {
         }
        }
       }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
      }
     },
     "summary": "Get all webhooks",
@@ -21789,6 +22696,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -21861,6 +22778,16 @@ extension APIDocument {
      },
      "401": {
       "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -21971,6 +22898,16 @@ extension APIDocument {
      },
      "429": {
       "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
       "content": {
        "application/json": {
         "schema": {
@@ -22843,7 +23780,7 @@ extension APIDocument {
     "type": "object"
    },
    "ConnectedSubnetsDetail": {
-    "oneOf": [
+    "anyOf": [
      {
       "description": "Array of arrays with each element of length 2 representing [network, subnet mask]",
       "items": {
@@ -23323,10 +24260,17 @@ extension APIDocument {
    "ContainerImageList": {
     "properties": {
      "images": {
-      "items": {
-       "$ref": "#/components/schemas/ContainerImage"
-      },
-      "type": "array"
+      "anyOf": [
+       {
+        "type": "array",
+        "items": {
+         "$ref": "#/components/schemas/ContainerImage"
+        }
+       },
+       {
+        "type": "null"
+       }
+      ]
      }
     },
     "title": "ContainerImageList",
@@ -23711,7 +24655,7 @@ extension APIDocument {
     ]
    },
    "ContainerSystemStatus_running": {
-    "oneOf": [
+    "anyOf": [
      {
       "type": "string"
      },
@@ -24253,7 +25197,7 @@ extension APIDocument {
     ]
    },
    "FirewallRuleTuple_inner": {
-    "oneOf": [
+    "anyOf": [
      {
       "type": "string"
      },
@@ -24265,8 +25209,8 @@ extension APIDocument {
    "FirewallRuleV2": {
     "properties": {
      "id": {
-      "description": "unique random id",
-      "type": "string"
+      "type": "integer",
+      "description": "the rule's id, stable across moves"
      },
      "rule": {
       "description": "Unresolved rule",
@@ -24534,7 +25478,7 @@ extension APIDocument {
     ]
    },
    "FirewallSubgroupListResponse_response": {
-    "oneOf": [
+    "anyOf": [
      {
       "items": {
        "description": "Begins with name and is followed by Firewall rule. This is single rule in the chain.",
@@ -26661,8 +27605,11 @@ extension APIDocument {
    "PeersDetail": {
     "properties": {
      "id": {
-      "minimum": 1,
-      "type": "integer"
+      "type": [
+       "integer",
+       "null"
+      ],
+      "minimum": 1
      },
      "peered": {
       "type": "boolean"
@@ -29052,7 +29999,7 @@ extension APIDocument {
     ]
    },
    "UpdateClientpack": {
-    "oneOf": [
+    "anyOf": [
      {
       "$ref": "#/components/schemas/UpdateClientpack_oneOf"
      },
@@ -29077,41 +30024,6 @@ extension APIDocument {
      }
     },
     "type": "object"
-   },
-   "UpdateClientpacksStatus": {
-    "properties": {
-     "enabled": {
-      "type": "boolean"
-     },
-     "checked_out": {
-      "type": "boolean"
-     }
-    },
-    "title": "UpdateClientpacksStatus",
-    "type": "object",
-    "examples": [
-     {
-      "checked_out": true,
-      "enabled": true
-     }
-    ]
-   },
-   "UpdateClientpacksStatusResponse": {
-    "properties": {
-     "response": {
-      "$ref": "#/components/schemas/UpdateClientpacksStatus"
-     }
-    },
-    "title": "UpdateClientpacksStatusResponse",
-    "type": "object",
-    "examples": [
-     {
-      "response": {
-       "checked_out": true,
-       "enabled": true
-      }
-     }
-    ]
    },
    "UpdateContainerImageDetail": {
     "properties": {
@@ -29289,11 +30201,9 @@ extension APIDocument {
       "type": "boolean"
      },
      "created_at": {
-      "format": "date-time",
       "type": "string"
      },
      "updated_at": {
-      "format": "date-time",
       "type": "string"
      },
      "system": {
@@ -29558,7 +30468,7 @@ extension APIDocument {
       "rules": "Rule 1\\n Rule 2\\n Rule 3"
      }
     },
-    "oneOf": [
+    "anyOf": [
      {
       "$ref": "#/components/schemas/CommandOutputResponse"
      },
@@ -29566,7 +30476,7 @@ extension APIDocument {
     ]
    },
    "postCreateFirewallRule_201_response": {
-    "oneOf": [
+    "anyOf": [
      {
       "$ref": "#/components/schemas/FirewallRuleV2DetailResponse"
      },
@@ -29576,7 +30486,7 @@ extension APIDocument {
     ]
    },
    "postCreateFirewallSubgroupV1_200_response": {
-    "oneOf": [
+    "anyOf": [
      {
       "$ref": "#/components/schemas/FirewallSubgroupStatusListResponse"
      },
