@@ -15196,34 +15196,29 @@ extension APIDocument {
         "reboot": true
        },
        "schema": {
+        "type": "object",
+        "required": [
+         "reboot"
+        ],
         "properties": {
          "reboot": {
           "anyOf": [
            {
-            "type": "boolean"
+            "type": "boolean",
+            "description": "true restarts the daemon in place; false answers status running"
            },
            {
             "type": "string",
             "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
-           },
-           {
-            "type": "null"
            }
           ]
          }
         },
-        "title": "RebootRequest",
-        "type": "object",
-        "additionalProperties": false,
-        "examples": [
-         {
-          "reboot": true
-         }
-        ]
+        "additionalProperties": false
        }
       }
      },
-     "required": false
+     "required": true
     },
     "responses": {
      "200": {
@@ -15322,7 +15317,7 @@ extension APIDocument {
     "tags": [
      "System Administration"
     ],
-    "x-weft-source": "vns3-6.0.0"
+    "x-weft-source": "vns3-6.0.0+docs/openapi/status.yaml"
    }
   },
   "/api/snapshot_diff": {
