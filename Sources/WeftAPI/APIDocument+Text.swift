@@ -188,7 +188,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "Created"
+      "description": "OK (what Weft answers; VNS3 documents 201 Created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -990,7 +990,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "Created"
+      "description": "OK (what Weft answers; VNS3 documents 201 Created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -17623,7 +17623,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "OK"
+      "description": "OK (what Weft answers; VNS3 documents 201 OK)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -18098,7 +18098,7 @@ extension APIDocument {
         "schema": {}
        }
       },
-      "description": "OK"
+      "description": "OK (what Weft answers; VNS3 documents 202 OK)"
      }
     },
     "summary": "V2 Delete firewall fwset",
@@ -18257,7 +18257,7 @@ extension APIDocument {
         "schema": {}
        }
       },
-      "description": "Created"
+      "description": "OK (what Weft answers; VNS3 documents 201 Created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -18820,7 +18820,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "created"
+      "description": "OK (what Weft answers; VNS3 documents 201 created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -19275,7 +19275,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "OK"
+      "description": "OK (what Weft answers; VNS3 documents 202 OK)"
      }
     },
     "summary": "V2 Delete firewall rule group",
@@ -20892,7 +20892,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "OK"
+      "description": "OK (what Weft answers; VNS3 documents 201 OK)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -21421,7 +21421,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "OK"
+      "description": "OK (what Weft answers; VNS3 documents 202 OK)"
      }
     },
     "summary": "V2 Delete firewall subtable",
@@ -21616,7 +21616,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "Created"
+      "description": "OK (what Weft answers; VNS3 documents 201 Created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
@@ -22024,7 +22024,7 @@ extension APIDocument {
         }
        }
       },
-      "description": "Created"
+      "description": "OK (what Weft answers; VNS3 documents 201 Created)"
      },
      "413": {
       "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
