@@ -88,6 +88,15 @@ def test_the_document_validates():
     assert len(operations()) > 150
 
 
+def test_the_committed_files_are_what_the_generators_write():
+    """docs/openapi.json (and its copy in the binary) from the route table and
+    docs/openapi/*.yaml; docs/api.html from the document."""
+    for command in ([sys.executable, str(ROOT / "scripts" / "gen-openapi"), weftnet.weft_binary(), "--check"],
+                    [sys.executable, str(ROOT / "scripts" / "gen-api-html"), "--check"]):
+        r = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_the_controller_serves_the_committed_document(target):
     r = target.get("/api/openapi.json")
     assert r.status_code == 200
