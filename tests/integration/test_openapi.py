@@ -63,7 +63,10 @@ def schemathesis(controller, include=None, exclude=(), examples=EXAMPLES, mode="
     if exclude:
         pattern = "|".join(f"^{re.escape(method)} {re.escape(path)}$" for method, path in exclude)
         args += ["--exclude-name-regex", pattern]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    # Run in test-artifacts: st keeps a crash cache and reports in its working directory.
+    workdir = ROOT / "test-artifacts" / "schemathesis"
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(args, capture_output=True, text=True, timeout=900, cwd=workdir)
     return result.returncode, result.stdout + result.stderr
 
 
