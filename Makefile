@@ -16,7 +16,7 @@ RELEASE_BIN := $(CURDIR)/.build/release/weft
 # What the binary is built from: `make run` rebuilds only when one of these changed.
 SOURCES     := Package.swift $(shell find Sources -type f)
 
-.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test plugin-images
+.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test plugin-images openapi
 
 all: build
 
@@ -29,6 +29,7 @@ help:
 	@echo "make bench       benchmarks (BENCHMARKS.md)"
 	@echo "make fuzz        libFuzzer, 10^6 inputs per parser (FUZZ_RUNS=); make fuzz-smoke: 3,000 each"
 	@echo "make man         docs/weft.1, the man page generated from the argument parser"
+	@echo "make openapi     docs/openapi.json (and its copy in the binary) and docs/api.html, from the route table"
 	@echo "make deb         dist/weft_VERSION_ARCH.deb (release, static Swift runtime; DEB_CONFIG=debug for a quick one)"
 	@echo "make deb-test    the package in a debootstrap chroot of Debian 12 (root; the chroot is cached)"
 	@echo "make deps | test-deps | venv | plugin-images | clean"
@@ -123,6 +124,12 @@ DEB_BIN := $(CURDIR)/.build-deb/$(DEB_CONFIG)/weft
 
 man: build
 	$(PYTHON) scripts/gen-manpage $(DEBUG_BIN) > docs/weft.1
+
+# The binary embeds the document, so a changed document needs one more build.
+openapi: build
+	$(PYTHON) scripts/gen-openapi $(DEBUG_BIN)
+	$(PYTHON) scripts/gen-api-html
+	$(SWIFT) build
 
 # The package's binary carries the Swift runtime (--static-swift-stdlib): Debian has none.
 # Its own scratch path: objects built for the static runtime must not be linked into

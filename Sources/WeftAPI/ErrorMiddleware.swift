@@ -8,6 +8,8 @@ import WeftModel
 /// (unknown route → 404, oversized body → 413) and unexpected errors (500, logged).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = WeftRequestContext
+    /// For 405: a path the table knows with another method answers `Allow` with its methods.
+    var table: RouteTable? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -19,6 +21,11 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
+                if let allowed = table?.methods(path: request.uri.path), !allowed.isEmpty {
+                    var response = APIError.envelope(.init(.methodNotAllowed, "MethodNotAllowed", "\(request.method) is not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))"))
+                    response.headers[.allow] = allowed.joined(separator: ", ")
+                    return response
+                }
                 return APIError.envelope(.notFound("No route for \(request.method) \(request.uri.path)"))
             case .contentTooLarge:
                 return APIError.envelope(.init(.contentTooLarge, "PayloadTooLarge", "Request body larger than \(RequestFields.largeBodySize) bytes"))

@@ -17,7 +17,7 @@ public enum HTTPServer {
         let router = Router(context: WeftRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: controller.metrics))
         router.add(middleware: TransportSecurityMiddleware())
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(table: table))
         router.add(middleware: RequestTargetMiddleware(metrics: controller.metrics))
         router.add(middleware: AuthMiddleware(verifier: controller.verifier, table: table, uiGate: UIRoutes.sessionGate(ui)))
         router.on(.get, "metrics", access: .apiCredentials, table: table) { _, _ in
@@ -52,6 +52,7 @@ public enum HTTPServer {
         ContainerRoutes(controller: controller).register(api)
         PluginCatalogRoutes(controller: controller).register(api)
         PluginRoutes(controller: controller).register(api)
+        APIDocumentRoutes().register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -48,6 +48,15 @@ public final class RouteTable: Sendable {
         return segments.first == "ui" ? .uiSession : .apiCredentials
     }
 
+    /// The methods registered for a path (matched as `access` matches), for `405` and `Allow`.
+    public func methods(path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        let found = entries.withLock { entries in
+            entries.filter { Self.matches($0.path.split(separator: "/"), segments) }.map(\.method)
+        }
+        return Array(Set(found)).sorted()
+    }
+
     public static func matches(_ pattern: [Substring], _ segments: [Substring]) -> Bool {
         guard pattern.count == segments.count else { return false }
         return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }

@@ -37,8 +37,10 @@ import WeftModel
                 #expect(response.status == .notFound)
                 #expect(response.text == #"{"error":{"name":"NotFound","message":"No route for GET /api/no/such/thing"}}"#)
             }
+            // A known path with another method: 405 with the methods it takes (issue 28).
             try await client.execute(uri: "/api/config", method: .delete, headers: TestController.basic()) { response in
-                #expect(response.status == .notFound)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, PUT")
             }
         }
     }

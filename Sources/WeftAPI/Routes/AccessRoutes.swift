@@ -23,7 +23,8 @@ struct AccessRoutes {
     @Sendable func createToken(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/access/token",
                                                  known: ["expires", "name", "token_name", "refreshes"])
-        let input = NewToken(lifetime: try body.int("expires"), name: try body.string("name") ?? body.string("token_name"),
+        let alias = try body.string("token_name")  // the deprecated name: checked even when name is given
+        let input = NewToken(lifetime: try body.int("expires"), name: try body.string("name") ?? alias,
                              refreshes: try body.bool("refreshes"))
         let (token, secret) = try controller.createToken(input, actor: context.principal, from: context.remoteIP)
         return Reply.ok(Present.token(token, secret: secret))

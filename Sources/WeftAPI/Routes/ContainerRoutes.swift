@@ -113,7 +113,7 @@ struct ContainerRoutes {
 
     @Sendable func containers(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let config = controller.containerSystemConfig
-        let showAll = ["true", "1", "yes"].contains(request.query("show_all")?.lowercased() ?? "")
+        let showAll = try request.queryFlag("show_all") ?? false
         var list: [JSONValue] = []
         for spec in config.containers {
             if let uuid = request.query("uuid"), spec.id != uuid && spec.name != uuid { continue }

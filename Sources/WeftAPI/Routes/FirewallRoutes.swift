@@ -88,7 +88,7 @@ struct FirewallRoutes {
         let state = request.query("state")
         let groups = request.query("groups").map { Set($0.split(separator: ",").map(String.init)) }
         // osview=True adds the kernel's packet and byte counters of each rule.
-        let counters = request.query("osview")?.lowercased() == "true" ? try await controller.firewallCounters() : nil
+        let counters = try request.queryFlag("osview") == true ? try await controller.firewallCounters() : nil
         var list: [JSONValue] = []
         for (index, entry) in policy.entries.enumerated() {
             if state == "disabled" && !entry.disabled || state == "active" && entry.disabled { continue }

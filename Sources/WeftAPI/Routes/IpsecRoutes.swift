@@ -48,16 +48,19 @@ struct IpsecRoutes {
 
     @Sendable func setSystem(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/ipsec", known: ["ipsec_local_ipaddress", "async"])
-        if let text = try body.string("ipsec_local_ipaddress") {
+        // The spec requires the one field this sets; a PUT without it would change nothing.
+        if let text = try body.string("ipsec_local_ipaddress", required: true) {
             try controller.setIpsecLocalAddress(text, actor: context.principal)
         }
         return Reply.ok(IpsecView.system(controller))
     }
 
     @Sendable func restart(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
+        // The SDK always sends restart (CONTRACT `restart:bool=true`); the spec requires it.
         let body = try await RequestFields.parse(request, context: context, endpoint: "POST /api/ipsec", known: ["restart"])
-        if try body.bool("restart") ?? true { try await controller.restartIpsec(actor: context.principal) }
-        return Reply.ok(["restart": true])
+        let restart = try body.bool("restart", required: true) ?? true
+        if restart { try await controller.restartIpsec(actor: context.principal) }
+        return Reply.ok(["restart": .bool(restart)])
     }
 
     // MARK: - Endpoints
@@ -130,7 +133,7 @@ struct IpsecRoutes {
                                                             peerID: context.parameters.get("bgp_peer_id"), in: config)
         let peer = config.endpoints[endpoint].bgpPeers[index]
         var value = IpsecView.peer(peer)
-        if ["true", "1", "yes"].contains((request.query("verbose") ?? "").lowercased()), case .object(var object) = value {
+        if try request.queryFlag("verbose") == true, case .object(var object) = value {
             let state = try? await controller.bird?.control.protocols().first { $0.name == BirdConfig.peerName(peer.id) }
             object["state"] = .string(state?.info.isEmpty == false ? state!.info : (state?.state ?? "not running"))
             value = .object(object)
@@ -164,7 +167,7 @@ struct IpsecRoutes {
     @Sendable func status(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let config = controller.snapshot.ipsec
         let live = controller.ipsec?.liveTunnels() ?? [:]
-        let brief = ["true", "1", "yes"].contains((request.query("up_down_status_only") ?? "").lowercased())
+        let brief = try request.queryFlag("up_down_status_only") ?? false
         var result = JSONObject()
         for endpoint in config.endpoints {
             for tunnel in endpoint.tunnels {
@@ -224,7 +227,7 @@ struct IpsecRoutes {
         // Remote subnets of the tunnels that are up.
         let config = controller.snapshot.ipsec
         let live = controller.ipsec?.liveTunnels() ?? [:]
-        let extended = ["true", "1", "yes"].contains((request.query("extended_output") ?? "").lowercased())
+        let extended = try request.queryFlag("extended_output") ?? false
         var seen: Set<String> = []
         var rows: [JSONValue] = []
         for endpoint in config.endpoints {

@@ -12,7 +12,8 @@ struct ServerRoutes {
 
     @Sendable func reboot(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
         let body = try await RequestFields.parse(request, context: context, endpoint: "PUT /api/server", known: ["reboot"])
-        guard try body.bool("reboot") ?? true else { return Reply.ok(["status": "running"]) }
+        // Required (the SDK always sends it, CONTRACT `reboot:bool=true`): an empty body restarts nothing.
+        guard try body.bool("reboot", required: true) ?? true else { return Reply.ok(["status": "running"]) }
         controller.requestRestart(actor: context.principal, through: "API (PUT /api/server)")
         return Reply.ok(["status": "rebooting"])
     }

@@ -79,7 +79,7 @@ struct StatusRoutes {
     }
 
     @Sendable func audit(_ request: Request, _ context: WeftRequestContext) async throws -> Response {
-        let limit = min(max(Int(request.query("limit") ?? "") ?? 200, 1), 1000)
+        let limit = min(max(try request.queryInt("limit") ?? 200, 1), 1000)
         let entries = try controller.store.audit(limit: limit)
         return Reply.ok(.array(entries.map { entry in
             ["id": .int(entry.id), "at": .string(Timestamps.iso8601(entry.at)), "at_i": .int(entry.at),

@@ -60,7 +60,7 @@ extension Controller {
     /// Every snapshot by name, oldest name first.
     public func snapshots() -> [(name: String, info: SnapshotInfo)] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
-            .filter { Self.validSnapshotName($0) && !$0.hasSuffix(".tmp") }
+            .filter { Self.validSnapshotName($0) && !$0.hasSuffix(".tmp") && !$0.contains(".tmp-") }
         return names.sorted().compactMap { name in snapshotInfo(name).map { (name, $0) } }
     }
 
@@ -72,11 +72,17 @@ extension Controller {
     func writeSnapshot(_ bytes: [UInt8], name: String) throws {
         try FileManager.default.createDirectory(atPath: snapshotDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let final = try snapshotPath(name)
-        let temporary = final + ".tmp"
+        // A temporary of its own and link(2), which never replaces: two creations of one name
+        // at once (the default name is per second) give one snapshot and one refusal.
+        let temporary = final + ".tmp-" + Self.taskToken()
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
             throw SnapshotWriteFailed(path: temporary)
         }
-        guard rename(temporary, final) == 0 else { throw SnapshotWriteFailed(path: final) }
+        defer { unlink(temporary) }
+        guard link(temporary, final) == 0 else {
+            if errno == EEXIST { throw ValidationError(.conflict, "Snapshot \(name) already exists") }
+            throw SnapshotWriteFailed(path: final)
+        }
     }
 
     public func defaultSnapshotName() -> String {
@@ -89,10 +95,19 @@ extension Controller {
         return "snapshot_\(formatter.string(from: Date(timeIntervalSince1970: TimeInterval(now))))_\(now)_\(address)"
     }
 
+    /// The default name, with `_2`, `_3`… when one was taken within the same second.
+    func freeDefaultSnapshotName() -> String {
+        let base = defaultSnapshotName()
+        var name = base, n = 2
+        while FileManager.default.fileExists(atPath: "\(snapshotDirectory)/\(name)") { name = "\(base)_\(n)"; n += 1 }
+        return name
+    }
+
     /// Writes a snapshot of the running configuration (default name if none); with
     /// `asynchronous`, in the background, returning the task token the SDK polls.
     public func createSnapshot(name requested: String?, asynchronous: Bool, actor: String?) throws -> (name: String, token: String?) {
-        let name = requested.map { $0.trimmed }.flatMap { $0.isEmpty ? nil : $0 } ?? defaultSnapshotName()
+        let given = requested.map { $0.trimmed }.flatMap { $0.isEmpty ? nil : $0 }
+        let name = given ?? freeDefaultSnapshotName()
         _ = try snapshotPath(name)
         guard !FileManager.default.fileExists(atPath: "\(snapshotDirectory)/\(name)") else {
             throw ValidationError(.conflict, "Snapshot \(name) already exists")
