@@ -33830,7 +33830,14 @@ extension APIDocument {
       "type": "boolean"
      },
      "installed_image_id": {
-      "type": "integer"
+      "anyOf": [
+       {
+        "type": "string"
+       },
+       {
+        "type": "null"
+       }
+      ]
      }
     },
     "title": "PluginCatalogImage",

@@ -9,7 +9,8 @@ import WeftModel
 ///
 /// Process managers: `weft` (Weft runs each program of `programs` — name → command line,
 /// split into words, no shell — inside the container and tracks its PID), `supervisor`
-/// (`supervisorctl ACTION NAME` in the container) and `service` (`service NAME ACTION`).
+/// (`supervisorctl ACTION NAME` in the container), `service` (`service NAME ACTION`) and
+/// `plugin-ctl` (`/opt/plugin-manager/bin/plugin-ctl ACTION NAME`, the catalog images' own).
 public struct PluginManagerConfig: Sendable, Equatable {
     public struct File: Sendable, Equatable {
         public var path: String
@@ -29,7 +30,8 @@ public struct PluginManagerConfig: Sendable, Equatable {
     }
 
     public struct ProcessManager: Sendable, Equatable {
-        public static let supported = ["weft", "supervisor", "service"]
+        /// `plugin-ctl`: the controller of the catalog's images (plugins/*/files/opt/plugin-manager/bin).
+        public static let supported = ["weft", "supervisor", "service", "plugin-ctl"]
         public var name: String
         public var subprocesses: [String]
         /// For `weft`: each subprocess's argv.

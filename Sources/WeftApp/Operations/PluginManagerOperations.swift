@@ -194,7 +194,11 @@ extension Controller {
         guard (1...600).contains(seconds) else { throw ValidationError(field: "timeout", "timeout must be 1-600 seconds") }
         if pm.name == "weft" { return try await runProgram(record, process, action: action, grace: .seconds(seconds)) }
         let (_, _, spec, _) = try await runningInstance(id)
-        let argv = pm.name == "supervisor" ? ["supervisorctl", action, process] : ["service", process, action]
+        let argv = switch pm.name {
+        case "supervisor": ["supervisorctl", action, process]
+        case "plugin-ctl": ["/opt/plugin-manager/bin/plugin-ctl", action, process]
+        default: ["service", process, action]
+        }
         return try await execute(spec, argv, timeout: seconds)
     }
 
