@@ -50,6 +50,7 @@ public enum HTTPServer {
         SnapshotRoutes(controller: controller).register(api)
         PacketMonitorRoutes(controller: controller).register(api)
         ContainerRoutes(controller: controller).register(api)
+        IDSRoutes(controller: controller).register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -86,6 +86,7 @@ package struct UIRoutes: Sendable {
         registerPeering(router)
         registerSnapshots(router)
         registerContainers(router)
+        registerIDS(router)
         registerAdmin(router)
     }
 
