@@ -104,7 +104,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "WeftIDSReplay",
-            dependencies: ["WeftIDS"],
+            dependencies: ["WeftIDS", "WeftIDSLive"],
             swiftSettings: strict
         ),
         .target(

@@ -197,3 +197,46 @@ def test_engine_killed_fail_open_passes_fail_closed_drops(ids, fail_open):
         assert tcp_ask(INSIDE, 9000) is None
     c.start()
     wait_until(lambda: tcp_ask(INSIDE, 9000) == "198.18.0.1 9000", timeout=30, what="traffic passes with the engine back")
+
+
+def test_weft_ids_live_writes_alerts_from_an_interface(lab, tmp_path):
+    """`weft-ids live`, what an IDS instance fed with copied traffic runs: two namespaces of
+    its own joined by a veth, the engine on one end, UDP with a card number from the other."""
+    from pathlib import Path
+    import subprocess
+    from weftnet import sh, weft_binary
+    engine = Path(weft_binary()).parent / "weft-ids"
+    a, b = f"{lab.prefix}-ia", f"{lab.prefix}-ib"
+    sh("ip", "netns", "add", a)
+    sh("ip", "netns", "add", b)
+    proc = None
+    try:
+        in_ns(a, "ip", "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", b)
+        in_ns(a, "ip", "addr", "add", "192.0.2.1/24", "dev", "va")
+        in_ns(b, "ip", "addr", "add", "192.0.2.2/24", "dev", "vb")
+        in_ns(a, "ip", "link", "set", "va", "up")
+        in_ns(b, "ip", "link", "set", "vb", "up")
+        rules = tmp_path / "rules"
+        rules.write_text(RULES.replace("tcp any any <>", "udp any any <>"))
+        logs = tmp_path / "logs"
+        proc = subprocess.Popen(["ip", "netns", "exec", b, str(engine), "live", "--interface", "vb", "--rules", str(rules),
+                                 "--log-dir", str(logs)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout.readline().startswith("weft-ids live: 2 rule(s) on vb")
+        send = "import socket,time\nfor i in range(10):\n s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('192.0.2.1',40100+i)); s.sendto(b'card=5123-4567-8901-2345',('192.0.2.2',9)); time.sleep(0.2)"
+
+        def alerted():
+            in_ns(a, "python3", "-c", send)
+            fast = logs / "fast.log"
+            return fast.exists() and "[1:9000001:1] MasterCard number detected in clear text" in fast.read_text()
+        wait_until(alerted, timeout=20, what="an alert from weft-ids live")
+        assert "{UDP} 192.0.2.1:401" in (logs / "fast.log").read_text()
+        assert '"signature_id":9000001' in (logs / "eve.json").read_text().replace(" ", "")
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=10)[0]
+        assert proc.returncode == 0 and "alerts" in out, out
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        sh("ip", "netns", "del", a, check=False)
+        sh("ip", "netns", "del", b, check=False)

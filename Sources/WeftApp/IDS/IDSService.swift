@@ -42,8 +42,8 @@ public final class IDSService: @unchecked Sendable {
     public static let raiseInterval = 60.0
 
     let controller: Controller
-    let fast: IDSLogFile
-    let eve: IDSLogFile
+    let fast: RotatingLog
+    let eve: RotatingLog
     /// Raises a Weft alert event (name, message, fields): the dispatcher's `raise`.
     private let raise: @Sendable (String, String, [String: String]) -> Void
 
@@ -66,8 +66,8 @@ public final class IDSService: @unchecked Sendable {
         self.controller = controller
         self.raise = raise
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        fast = IDSLogFile(path: directory + "/fast.log", maxBytes: Self.logBytes)
-        eve = IDSLogFile(path: directory + "/eve.json", maxBytes: Self.logBytes)
+        fast = RotatingLog(path: directory + "/fast.log", maxBytes: Self.logBytes)
+        eve = RotatingLog(path: directory + "/eve.json", maxBytes: Self.logBytes)
     }
 
     /// Brings the running engine in line with the stored configuration, rules and variables.

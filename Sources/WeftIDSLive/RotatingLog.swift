@@ -1,20 +1,20 @@
 import Foundation
 
-/// fast.log or eve.json under `DATA/ids`: appended line by line, rotated to `NAME.1` when
+/// fast.log or eve.json of the live engine: appended line by line, rotated to `NAME.1` when
 /// it reaches its bound, so the two together never hold more than twice that.
-final class IDSLogFile: @unchecked Sendable {
-    let path: String
-    let maxBytes: Int
+public final class RotatingLog: @unchecked Sendable {
+    public let path: String
+    public let maxBytes: Int
     private let lock = NSLock()
     private var handle: FileHandle?
     private var size = 0
 
-    init(path: String, maxBytes: Int) {
+    public init(path: String, maxBytes: Int) {
         self.path = path
         self.maxBytes = maxBytes
     }
 
-    func write(_ line: String) {
+    public func write(_ line: String) {
         lock.lock(); defer { lock.unlock() }
         let bytes = Data((line + "\n").utf8)
         if handle == nil { open() }
@@ -37,7 +37,7 @@ final class IDSLogFile: @unchecked Sendable {
     }
 
     /// The current file's text (the rotated one is not included).
-    func contents() -> [UInt8] {
+    public func contents() -> [UInt8] {
         lock.lock(); defer { lock.unlock() }
         return FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
     }
