@@ -189,6 +189,7 @@ def test_engine_killed_fail_open_passes_fail_closed_drops(ids, fail_open):
     wait_until(lambda: c.response("GET", "/api/ids")["status"].get("queue", "").startswith("listening"), timeout=15, what="queue listening")
     assert c.response("GET", "/api/ids")["status"]["on_engine_failure"].endswith("(fail-open)" if fail_open else "(fail-closed)")
     assert tcp_ask(INSIDE, 9000) == "198.18.0.1 9000"          # through the engine
+    alerts = c.response("GET", "/api/ids/alerts?limit=10000")["alerts"]
     c.stop(sig=signal.SIGKILL)
     assert steering in mangle(c)                               # the kernel keeps the steering
     if fail_open:
@@ -197,6 +198,8 @@ def test_engine_killed_fail_open_passes_fail_closed_drops(ids, fail_open):
         assert tcp_ask(INSIDE, 9000) is None
     c.start()
     wait_until(lambda: tcp_ask(INSIDE, 9000) == "198.18.0.1 9000", timeout=30, what="traffic passes with the engine back")
+    # The alerts of the run before are read back from eve.json.
+    assert c.response("GET", "/api/ids/alerts?limit=10000")["alerts"] == alerts
 
 
 def test_weft_ids_live_writes_alerts_from_an_interface(lab, tmp_path):

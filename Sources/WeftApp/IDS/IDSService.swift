@@ -68,6 +68,31 @@ public final class IDSService: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         fast = RotatingLog(path: directory + "/fast.log", maxBytes: Self.logBytes)
         eve = RotatingLog(path: directory + "/eve.json", maxBytes: Self.logBytes)
+        // The alerts of earlier runs, read back from eve.json (the rotated file, then the current one).
+        var old = Self.records(eve: (FileManager.default.contents(atPath: eve.path + ".1").map { [UInt8]($0) } ?? []) + eve.contents())
+        if old.count > Self.keepAlerts { old.removeFirst(old.count - Self.keepAlerts) }
+        recent = old
+        for r in old { hits[r.sid, default: 0] += 1 }
+    }
+
+    /// Alert records from eve.json lines (other lines and damaged ones are skipped).
+    static func records(eve bytes: [UInt8]) -> [AlertRecord] {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSZ"
+        var out: [AlertRecord] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let value = try? JSONParser.parse(line), value["event_type"] == .string("alert"),
+                  case .int(let sid)? = value["alert"]?["signature_id"], let id = UInt32(exactly: sid),
+                  case .string(let stamp)? = value["timestamp"], let date = format.date(from: stamp) else { continue }
+            var src = "", dest = "", msg = ""
+            if case .string(let s)? = value["src_ip"] { src = s }
+            if case .string(let s)? = value["dest_ip"] { dest = s }
+            if case .string(let s)? = value["alert"]?["signature"] { msg = s }
+            out.append(AlertRecord(time: date.timeIntervalSince1970, sid: id, src: src, dest: dest, msg: msg,
+                                   eve: String(decoding: line, as: UTF8.self)))
+        }
+        return out
     }
 
     /// Brings the running engine in line with the stored configuration, rules and variables.
