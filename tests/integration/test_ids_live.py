@@ -200,6 +200,13 @@ def test_engine_killed_fail_open_passes_fail_closed_drops(ids, fail_open):
     wait_until(lambda: tcp_ask(INSIDE, 9000) == "198.18.0.1 9000", timeout=30, what="traffic passes with the engine back")
     # The alerts of the run before are read back from eve.json.
     assert c.response("GET", "/api/ids/alerts?limit=10000")["alerts"] == alerts
+    if not fail_open:
+        # Switching the IDS off: traffic keeps passing while the steering is taken out.
+        c.response("PUT", "/api/ids", {"enabled": False})
+        for _ in range(10):
+            assert tcp_ask(INSIDE, 9000) == "198.18.0.1 9000"
+        wait_until(lambda: not any("NFQUEUE" in line for line in mangle(c)), timeout=30, what="steering removed")
+        assert tcp_ask(INSIDE, 9000) == "198.18.0.1 9000"
 
 
 def test_weft_ids_live_writes_alerts_from_an_interface(lab, tmp_path):

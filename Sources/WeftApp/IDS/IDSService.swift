@@ -110,6 +110,7 @@ public final class IDSService: @unchecked Sendable {
         let disabled = Set(stored.disabled)
         loaded = set.rules
         guard config.enabled else {
+            retireQueue()
             stopLocked()
             running = nil
             lastError = nil
@@ -120,6 +121,7 @@ public final class IDSService: @unchecked Sendable {
             engine.replace(rules: set.rules, disabled: disabled)
             return
         }
+        if config.mode != .inline || config.interfaces != running?.interfaces { retireQueue() }
         stopLocked()
         let fresh = LiveEngine(rules: set.rules, disabled: disabled, ips: config.mode == .inline) { [weak self] alert in
             self?.record(alert)
@@ -142,6 +144,16 @@ public final class IDSService: @unchecked Sendable {
         controller.logger.notice("IDS running", metadata: ["ids.mode": "\(config.mode.rawValue)", "ids.interfaces": "\(config.interfaces)",
                                                           "ids.fail_open": "\(config.failOpen)", "ids.rules": "\(set.rules.count)"])
     }
+
+    /// Leaving inline mode: the queue keeps answering until the firewall pass has taken the
+    /// steering out, so fail-closed steering never meets a queue nobody reads.
+    private func retireQueue() {
+        guard let old = queue else { return }
+        queue = nil
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.retireDelay) { old.stop() }
+    }
+
+    static let retireDelay = 10.0
 
     private func stopLocked() {
         capture?.stop()
