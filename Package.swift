@@ -92,9 +92,19 @@ let package = Package(
             dependencies: ["CPCRE2", "CHyperscan", "CZlib"],
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CNetfilterQueue",
+            pkgConfig: "libnetfilter_queue",
+            providers: [.apt(["libnetfilter-queue-dev"])]
+        ),
+        .target(
+            name: "WeftIDSLive",
+            dependencies: ["WeftIDS", "CPcap", "CNetfilterQueue"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "WeftIDSReplay",
-            dependencies: ["WeftIDS"],
+            dependencies: ["WeftIDS", "WeftIDSLive"],
             swiftSettings: strict
         ),
         .target(
@@ -125,6 +135,7 @@ let package = Package(
             name: "WeftApp",
             dependencies: [
                 "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
+                "WeftIDS", "WeftIDSLive",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -250,6 +261,7 @@ let package = Package(
             name: "WeftAPITests",
             dependencies: [
                 "WeftAPI", "WeftApp", "WeftHTTP", "WeftWebUI", "WeftStore", "WeftModel", "WeftSystemTesting", "WeftReconciler",
+                "WeftIDS", "WeftIDSLive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

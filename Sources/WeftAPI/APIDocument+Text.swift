@@ -8754,6 +8754,1034 @@ extension APIDocument {
     "x-weft-source": "vns3-6.0.0"
    }
   },
+  "/api/ids": {
+   "get": {
+    "operationId": "getIds",
+    "summary": "The IDS configuration and its running status",
+    "tags": [
+     "IDS"
+    ],
+    "responses": {
+     "200": {
+      "description": "The configuration and status",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/IdsConfig"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   },
+   "put": {
+    "operationId": "putIds",
+    "summary": "Enable or disable the IDS, choose its interfaces, passive or inline mode and fail-open",
+    "description": "Fields left out keep their value. Inline mode steers the interfaces' forwarded IPv4 traffic through NFQUEUE in Weft's mangle chain WEFT_IDS; fail_open true lets traffic pass when the engine is not reading the queue.",
+    "tags": [
+     "IDS"
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+         "enabled": {
+          "anyOf": [
+           {
+            "type": "boolean"
+           },
+           {
+            "type": "string",
+            "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "interfaces": {
+          "anyOf": [
+           {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 16,
+            "items": {
+             "type": "string",
+             "minLength": 1,
+             "maxLength": 15,
+             "pattern": "^[A-Za-z0-9_.-]+$",
+             "not": {
+              "enum": [
+               ".",
+               ".."
+              ]
+             }
+            }
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "mode": {
+          "anyOf": [
+           {
+            "type": "string",
+            "enum": [
+             "passive",
+             "inline"
+            ]
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "fail_open": {
+          "anyOf": [
+           {
+            "type": "boolean"
+           },
+           {
+            "type": "string",
+            "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The configuration and status",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/IdsConfig"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/alerts": {
+   "get": {
+    "operationId": "getIdsAlerts",
+    "summary": "EVE alert records, newest first",
+    "tags": [
+     "IDS"
+    ],
+    "parameters": [
+     {
+      "name": "since",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      },
+      "description": "Unix seconds or an ISO 8601 time"
+     },
+     {
+      "name": "sid",
+      "in": "query",
+      "schema": {
+       "anyOf": [
+        {
+         "type": "integer",
+         "minimum": 0,
+         "maximum": 4294967295
+        },
+        {
+         "type": "string",
+         "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+        }
+       ]
+      }
+     },
+     {
+      "name": "src",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "schema": {
+       "anyOf": [
+        {
+         "type": "integer",
+         "minimum": 1,
+         "maximum": 10000,
+         "default": 100
+        },
+        {
+         "type": "string",
+         "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+        }
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The alerts",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "alerts"
+           ],
+           "properties": {
+            "alerts": {
+             "type": "array",
+             "items": {
+              "type": "object"
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/fast.log": {
+   "get": {
+    "operationId": "getIdsFastLog",
+    "summary": "The alerts in Suricata's fast.log format",
+    "tags": [
+     "IDS"
+    ],
+    "responses": {
+     "200": {
+      "description": "fast.log",
+      "content": {
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/rules": {
+   "get": {
+    "operationId": "getIdsRules",
+    "summary": "The loaded rules with their hit counts",
+    "tags": [
+     "IDS"
+    ],
+    "responses": {
+     "200": {
+      "description": "The rules",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "rules"
+           ],
+           "properties": {
+            "rules": {
+             "type": "array",
+             "items": {
+              "$ref": "#/components/schemas/IdsRule"
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   },
+   "put": {
+    "operationId": "putIdsRules",
+    "summary": "Replace the rule set (Suricata rule text); a bad rule refuses all of it, naming its line",
+    "description": "An empty body leaves no rules loaded.",
+    "tags": [
+     "IDS"
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "text/plain": {
+       "schema": {
+        "type": "string"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The rule set is in force",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "rules_loaded",
+            "warnings"
+           ],
+           "properties": {
+            "rules_loaded": {
+             "type": "integer"
+            },
+            "warnings": {
+             "type": "array",
+             "items": {
+              "type": "string"
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/rules/{sid}": {
+   "put": {
+    "operationId": "putIdsRule",
+    "summary": "Switch one rule on or off",
+    "tags": [
+     "IDS"
+    ],
+    "parameters": [
+     {
+      "name": "sid",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 0,
+       "maximum": 4294967295
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "enabled"
+        ],
+        "properties": {
+         "enabled": {
+          "anyOf": [
+           {
+            "type": "boolean"
+           },
+           {
+            "type": "string",
+            "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
+           }
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The rules after the change",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/stats": {
+   "get": {
+    "operationId": "getIdsStats",
+    "summary": "Packets, flows, drops, rules loaded and per-signature hits",
+    "tags": [
+     "IDS"
+    ],
+    "responses": {
+     "200": {
+      "description": "The counters",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "packets",
+            "flows",
+            "drops",
+            "alerts",
+            "kernel_drops",
+            "accepted",
+            "rules_loaded",
+            "signatures"
+           ],
+           "properties": {
+            "packets": {
+             "type": "integer"
+            },
+            "flows": {
+             "type": "integer"
+            },
+            "drops": {
+             "type": "integer"
+            },
+            "alerts": {
+             "type": "integer"
+            },
+            "kernel_drops": {
+             "type": "integer"
+            },
+            "accepted": {
+             "type": "integer"
+            },
+            "rules_loaded": {
+             "type": "integer"
+            },
+            "signatures": {
+             "type": "array",
+             "items": {
+              "type": "object",
+              "required": [
+               "sid",
+               "msg",
+               "hits"
+              ],
+              "properties": {
+               "sid": {
+                "type": "integer"
+               },
+               "msg": {
+                "type": "string"
+               },
+               "hits": {
+                "type": "integer"
+               }
+              }
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
+  "/api/ids/variables": {
+   "get": {
+    "operationId": "getIdsVariables",
+    "summary": "The rule variables (HOME_NET, EXTERNAL_NET, port variables) in force",
+    "tags": [
+     "IDS"
+    ],
+    "responses": {
+     "200": {
+      "description": "The variables",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/IdsVariables"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   },
+   "put": {
+    "operationId": "putIdsVariables",
+    "summary": "Set rule variables; null or \"\" returns one to its default; the rules must still parse",
+    "tags": [
+     "IDS"
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": {
+         "anyOf": [
+          {
+           "type": "string"
+          },
+          {
+           "type": "null"
+          }
+         ]
+        }
+       }
+      }
+     },
+     "required": false
+    },
+    "responses": {
+     "200": {
+      "description": "The variables",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/IdsVariables"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/ids.yaml"
+   }
+  },
   "/api/interfaces": {
    "get": {
     "description": "(BETA) Describe all physical and virtual interfaces, both system and edge GRE interfaces",
@@ -31869,6 +32897,101 @@ extension APIDocument {
     },
     "title": "FirewallSubtable",
     "type": "object"
+   },
+   "IdsConfig": {
+    "type": "object",
+    "required": [
+     "response"
+    ],
+    "properties": {
+     "response": {
+      "type": "object",
+      "required": [
+       "enabled",
+       "interfaces",
+       "mode",
+       "fail_open",
+       "status"
+      ],
+      "properties": {
+       "enabled": {
+        "type": "boolean"
+       },
+       "interfaces": {
+        "type": "array",
+        "items": {
+         "type": "string"
+        }
+       },
+       "mode": {
+        "type": "string",
+        "enum": [
+         "passive",
+         "inline"
+        ]
+       },
+       "fail_open": {
+        "type": "boolean"
+       },
+       "status": {
+        "type": "object",
+        "required": [
+         "running"
+        ],
+        "properties": {
+         "running": {
+          "type": "boolean"
+         }
+        }
+       }
+      }
+     }
+    }
+   },
+   "IdsRule": {
+    "type": "object",
+    "required": [
+     "sid",
+     "rev",
+     "msg",
+     "action",
+     "enabled",
+     "hits"
+    ],
+    "properties": {
+     "sid": {
+      "type": "integer"
+     },
+     "rev": {
+      "type": "integer"
+     },
+     "msg": {
+      "type": "string"
+     },
+     "action": {
+      "type": "string"
+     },
+     "enabled": {
+      "type": "boolean"
+     },
+     "hits": {
+      "type": "integer"
+     }
+    }
+   },
+   "IdsVariables": {
+    "type": "object",
+    "required": [
+     "response"
+    ],
+    "properties": {
+     "response": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     }
+    }
    },
    "InitLicenseDetail": {
     "properties": {

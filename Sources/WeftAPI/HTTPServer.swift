@@ -53,6 +53,7 @@ public enum HTTPServer {
         PluginCatalogRoutes(controller: controller).register(api)
         PluginRoutes(controller: controller).register(api)
         APIDocumentRoutes().register(api)
+        IDSRoutes(controller: controller).register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -54,6 +54,10 @@ public final class Controller: Sendable {
     public var containers: ContainerSystem? { containerSystem.withLock { $0 } }
     private let containerSystem = Mutex<ContainerSystem?>(nil)
     public func attach(_ containers: ContainerSystem) { containerSystem.withLock { $0 = containers } }
+    /// The built-in IDS (set once at start, before serving; nil with --no-apply).
+    public var ids: IDSService? { idsService.withLock { $0 } }
+    private let idsService = Mutex<IDSService?>(nil)
+    public func attach(_ ids: IDSService) { idsService.withLock { $0 = ids } }
     /// Called when the web UI's account changes (password, name, switched off): the UI ends
     /// its sessions. Registered once at start by the UI.
     public func observeUIAccountChanges(_ handler: @escaping @Sendable () -> Void) { uiAccountObservers.withLock { $0.append(handler) } }

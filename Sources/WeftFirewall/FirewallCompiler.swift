@@ -7,7 +7,8 @@
 ///           FORWARD → WEFT_FORWARD: FORWARD_CUST, established, tunnels, DNAT'd, DROP
 ///           OUTPUT → WEFT_OUTPUT:  OUTPUT_CUST (output is not restricted by default)
 ///   nat     PREROUTING → PREROUTING_CUST;  POSTROUTING → POSTROUTING_CUST, MACRO_CUST
-///   mangle  PREROUTING → WEFT_COPY_IN, POSTROUTING → WEFT_COPY_OUT (COPY macros, TEE)
+///   mangle  PREROUTING → WEFT_COPY_IN, POSTROUTING → WEFT_COPY_OUT (COPY macros, TEE);
+///           INPUT, FORWARD, OUTPUT → WEFT_IDS (inline IDS: NFQUEUE, FirewallCompiler+IDS.swift)
 /// Customer chains come first; what they do not decide falls through to the default, which
 /// keeps the controller's own services, the overlay and the tunnels working.
 public enum FirewallCompiler {
@@ -33,7 +34,7 @@ public enum FirewallCompiler {
         (.filter, "INPUT", "WEFT_INPUT"), (.filter, "FORWARD", "WEFT_FORWARD"), (.filter, "OUTPUT", "WEFT_OUTPUT"),
         (.nat, "PREROUTING", "PREROUTING_CUST"), (.nat, "POSTROUTING", "POSTROUTING_CUST"), (.nat, "POSTROUTING", "MACRO_CUST"),
         (.mangle, "PREROUTING", "WEFT_COPY_IN"), (.mangle, "POSTROUTING", "WEFT_COPY_OUT"),
-    ]
+    ] + idsHooks
 
     static let tunnelInterfaces = ["tun+", "wgp+", "ipsec+", "vti+"]
 
@@ -101,7 +102,7 @@ public enum FirewallCompiler {
     /// appear once there is one, or when their hooks are already in place.
     public static func compile(_ rules: [FirewallRule?], subgroups: [String] = [], removed: [String] = [],
                                services: Services = Services(), present: Set<String> = [],
-                               generated: [PluginPresets.Rule] = []) -> Output {
+                               generated: [PluginPresets.Rule] = [], ids: IDSSteering? = nil) -> Output {
         let pluginHooks = activePluginHooks(generated: generated, present: present)
         var lines: [String] = []
         var ruleAtLine: [Int: Int] = [:]
@@ -124,7 +125,7 @@ public enum FirewallCompiler {
             let ownChains: [String] = switch table {
             case .filter: ["INPUT_CUST", "FORWARD_CUST", "OUTPUT_CUST", "WEFT_INPUT", "WEFT_FORWARD", "WEFT_OUTPUT"]
             case .nat: ["PREROUTING_CUST", "POSTROUTING_CUST", "MACRO_CUST"]
-            case .mangle: ["WEFT_COPY_IN", "WEFT_COPY_OUT"]
+            case .mangle: ["WEFT_COPY_IN", "WEFT_COPY_OUT", IDSSteering.chain]
             }
             let groupChains = subgroups.filter { CustomerChain.family(ofSubgroup: $0)?.table == table }
             let presetChains = pluginHooks.filter { $0.0 == table }.map(\.2)
@@ -151,6 +152,9 @@ public enum FirewallCompiler {
             }
             if table == .nat && !presetChains.isEmpty {
                 for rule in generated { append(rule.chain, rule.arguments) }
+            }
+            if table == .mangle, let ids {
+                for arguments in ids.rules { append(IDSSteering.chain, arguments) }
             }
             for (hookTable, builtin, chain) in hooks + pluginHooks where hookTable == table && !present.contains("\(table.rawValue) \(builtin) \(chain)") {
                 // Filter hooks go first in the built-in chain; NAT and mangle ones are appended in order.

@@ -4,10 +4,12 @@ import WeftIDS
 /// weft-ids: Weft's detection engine on the command line.
 ///   weft-ids replay --rules FILE --pcap FILE --log-dir DIR [--set stream.inline=true]
 ///                   [--set stream.midstream=true] [--simulate-ips] [--skip-unsupported]
+///   weft-ids live --interface IF --rules FILE --log-dir DIR   (passive, until SIGTERM)
 
 let usage = """
     usage: weft-ids replay --rules FILE --pcap FILE --log-dir DIR [--set stream.inline=true] \
     [--set stream.midstream=true] [--simulate-ips] [--skip-unsupported] [--max-log-bytes N]
+           weft-ids live --interface IF [--interface IF ...] --rules FILE --log-dir DIR [--skip-unsupported] [--max-log-bytes N]
            weft-ids bench [FLOWS]
     """
 
@@ -74,6 +76,7 @@ func main() -> Never {
         do { try Bench.run(flows: flows) } catch { fail("\(error)", code: 1) }
         exit(0)
     }
+    if argv.first == "live" { Live.main(Array(argv.dropFirst())) }
     guard argv.first == "replay" else { fail(usage, code: 2) }
     argv.removeFirst()
     let args = Arguments.parse(argv)

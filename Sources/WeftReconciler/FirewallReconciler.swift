@@ -13,6 +13,7 @@ public struct FirewallReconciler: SubsystemReconciler {
     let services: FirewallCompiler.Services
     let names: ServiceNames
     private let memory = Memory()
+    let idsSlot = IDSSteeringSlot()
     /// API applies and reconcile passes never interleave.
     private let gate = SerialGate()
 
@@ -94,7 +95,7 @@ public struct FirewallReconciler: SubsystemReconciler {
         for text in saved.values { existing.formUnion(FirewallCompiler.observedChains(save: text, names: Set(appliedGroups)).keys) }
         let removedGroups = appliedGroups.filter { !groups.contains($0) && existing.contains($0) }
         let generated = PluginPresets.compile(desired.pluginFirewall.rules, bridge: services.pluginBridge ?? "plugin0", network: desired.pluginFirewall.network)
-        let output = FirewallCompiler.compile(rules, subgroups: groups, removed: removedGroups, services: services, present: present, generated: generated)
+        let output = FirewallCompiler.compile(rules, subgroups: groups, removed: removedGroups, services: services, present: present, generated: generated, ids: idsSteering)
         let pluginHooks = FirewallCompiler.activePluginHooks(generated: generated, present: present)
 
         let wantedCounts = output.chains.mapValues(\.count)
@@ -219,7 +220,7 @@ public struct FirewallReconciler: SubsystemReconciler {
     public func counters(_ policy: FirewallPolicy) async throws -> [Int: Counter] {
         let rules: [FirewallRule?]
         do { rules = try Self.parse(policy, names: names) } catch { throw SystemError.parse("\(error)") }
-        let output = FirewallCompiler.compile(rules, subgroups: policy.subgroups.map(\.name), services: services, present: [])
+        let output = FirewallCompiler.compile(rules, subgroups: policy.subgroups.map(\.name), services: services, present: [], ids: idsSteering)
         // The n-th "-A CHAIN" line of the payload belongs to rule ruleAtLine[line]; the kernel
         // keeps the same order, so pair them up chain by chain.
         var owners: [String: [Int?]] = [:]
@@ -282,7 +283,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             }
             let removedGroups = (previous?.subgroups ?? []).filter { !subgroups.contains($0) }
             let output = FirewallCompiler.compile(rules, subgroups: subgroups, removed: removedGroups, services: services, present: present,
-                                                  generated: generated)
+                                                  generated: generated, ids: idsSteering)
             let pluginHooked = !FirewallCompiler.activePluginHooks(generated: generated, present: present).isEmpty
             // Only the tables that changed; one table needs no separate check (one transaction).
             let change = output.payload(changedSince: previous?.tables)

@@ -87,6 +87,7 @@ package struct UIRoutes: Sendable {
         registerSnapshots(router)
         registerContainers(router)
         registerPlugins(router)
+        registerIDS(router)
         registerAdmin(router)
     }
 

@@ -150,6 +150,13 @@ struct Serve: AsyncParsableCommand {
             }
         }
         if !noApply { controller.attach(containers) }
+        if !noApply {
+            let ids = IDSService(controller: controller, directory: directory + "/ids") { name, message, fields in
+                alerts.raise(name, message: message, fields: fields)
+            }
+            controller.attach(ids)
+            ids.reload()
+        }
         EventLogs.persist(ipsec.monitor, in: store)
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)

@@ -38,6 +38,7 @@ public final class WeftMetrics: Sendable {
         "weft_clientpacks": "Clientpacks in the topology.",
         "weft_generation": "The store generation (one per configuration change).",
         "weft_subsystem_ok": "1 when the subsystem's last reconcile pass succeeded.",
+        "weft_ids_alerts_total": "IDS alerts raised, per signature id.",
     ]
 
     /// The full name goes in `metricName` (the unit is already part of it).
