@@ -55,9 +55,12 @@ let package = Package(
             name: "CSpawn"
         ),
         .target(
+            name: "CAllocator"
+        ),
+        .target(
             name: "WeftSystem",
             dependencies: [
-                "WeftModel", "CSpawn",
+                "WeftModel", "CSpawn", "CAllocator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -53,6 +53,7 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { LogfmtHandler(label: $0, level: level) }
         let logger = Logger(label: "weft")
         umask(0o077)
+        Allocator.configure()
 
         let directory = dataDir ?? (geteuid() == 0 ? "/var/lib/weft" : FileManager.default.currentDirectoryPath + "/weft-data")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -148,6 +149,9 @@ struct Serve: AsyncParsableCommand {
                 config.limit = max(0, containerLimit)
                 try Store.set(.containerSystem, config, in: db)
             }
+            // The snapshot was read before this write: without a re-read the status reports
+            // the generation before it while every subsystem has applied this one.
+            controller.refresh()
         }
         if !noApply { controller.attach(containers) }
         if !noApply {

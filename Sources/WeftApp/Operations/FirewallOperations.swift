@@ -31,6 +31,7 @@ extension Controller {
         let clock = ContinuousClock()
         let started = clock.now
         var policy = snapshot.firewall
+        let entriesBefore = policy.entries.count
         var rules: [FirewallRule?] = []
         var accepted: [(pending: FirewallWriteQueue.Pending, value: any Sendable, line: Store.AuditLine)] = []
         for pending in batch {
@@ -73,6 +74,7 @@ extension Controller {
                 "firewall.check_ms": "\((checked - started).milliseconds)",
                 "firewall.apply_commit_ms": "\((clock.now - checked).milliseconds)"])
             answerAll { .success($0) }
+            if max(entriesBefore, frozen.entries.count) >= FreedMemory.largeWrite { FreedMemory.returnSoon() }
         } catch let refusal as FirewallReconciler.KernelRefusal {
             guard accepted.count == 1 else {
                 for item in accepted { await applyFirewallBatch([item.pending]) }
