@@ -85,11 +85,11 @@ extension Controller {
             let before = try Self.accountFiles(root)
             let existing = ContainerAccounts.managed(before).first { $0.username == username }
             let hadKey = existing != nil && users(root: root, before).first(where: { $0.username == username })?.publicKey != nil
-            if existing == nil && password == nil && key == nil {
-                throw ValidationError(field: "password", "A new user needs a password or a public_key")
-            }
             if keyOnly && key == nil && !hadKey {
                 throw ValidationError(field: "public_key", "require_public_key needs a public_key")
+            }
+            if existing == nil && password == nil && key == nil {
+                throw ValidationError(field: "password", "A new user needs a password or a public_key")
             }
             let (files, account) = try ContainerAccounts.upsert(before, username: username, passwordHash: hash, keyOnly: keyOnly,
                                                                 shell: shell, today: today)
