@@ -7615,6 +7615,131 @@ extension APIDocument {
     "x-weft-source": "vns3-6.0.0"
    }
   },
+  "/api/firewall/generated": {
+   "get": {
+    "operationId": "getGeneratedFirewallRules",
+    "summary": "The rules Weft generates for plugin instances (firewall presets), read-only",
+    "description": "Plugin presets in the Weft-owned nat chains WEFT_PLUGINS_PRE and WEFT_PLUGINS_POST. They are not customer rules: GET /api/firewall/rules never lists them and PUT /api/firewall neither deletes nor duplicates them; change them with PUT /api/plugin-instances/{id}/firewall.",
+    "tags": [
+     "Firewall"
+    ],
+    "responses": {
+     "200": {
+      "description": "One object per generated rule",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "array",
+           "items": {
+            "type": "object",
+            "required": [
+             "table",
+             "chain",
+             "rule",
+             "generated",
+             "read_only",
+             "owner",
+             "plugin_instance_id",
+             "preset"
+            ],
+            "properties": {
+             "table": {
+              "type": "string"
+             },
+             "chain": {
+              "type": "string"
+             },
+             "rule": {
+              "type": "string"
+             },
+             "generated": {
+              "type": "boolean"
+             },
+             "read_only": {
+              "type": "boolean"
+             },
+             "owner": {
+              "type": "string"
+             },
+             "plugin_instance_id": {
+              "type": "integer"
+             },
+             "plugin_instance_name": {
+              "anyOf": [
+               {
+                "type": "string"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "preset": {
+              "type": "string",
+              "enum": [
+               "ssh",
+               "internet",
+               "port_map"
+              ]
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/plugins.yaml"
+   }
+  },
   "/api/firewall/rules": {
    "get": {
     "description": "V1 API. Get a list of current firewall rules. We recommend using v2/firewall/rules endpoints.",

@@ -134,17 +134,16 @@ extension UIRoutes {
     /// The firewall page's read-only view of the rules Weft generates for plugin instances
     /// (empty when there are none).
     func pluginRulesSection() -> String {
-        let rules = controller.snapshot.pluginFirewall.rules
+        let rules = controller.pluginGeneratedRules
         guard !rules.isEmpty else { return "" }
         let e = UIPage.escape
-        let names = Dictionary(controller.pluginInstances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var html = "<section class=\"card\" aria-labelledby=\"plugin-rules-title\"><h2 id=\"plugin-rules-title\">Plugin rules (Weft-owned, read-only)</h2>"
         html += "<p class=\"muted\">Firewall presets of plugin instances, in Weft's own nat chains after the customer's: saving the customer rules leaves them as they are. Change them on the instance's page.</p>"
         html += "<div class=\"table-wrap\"><table id=\"plugin-rules\"><thead><tr><th scope=\"col\">Instance</th><th scope=\"col\">Preset</th><th scope=\"col\">Rule</th></tr></thead><tbody>"
         for rule in rules {
-            let name = names[rule.instanceID] ?? "instance \(rule.instanceID)"
-            html += "<tr><td><a href=\"/ui/plugins/instances/\(rule.instanceID)\">\(e(name))</a></td><td>\(e(rule.preset.rawValue))</td>"
-            html += "<td><code>\(e(PluginPresets.rule(for: rule).text))</code></td></tr>"
+            let name = rule.instanceName ?? "instance \(rule.instanceID)"
+            html += "<tr data-generated=\"true\"><td><a href=\"/ui/plugins/instances/\(rule.instanceID)\">\(e(name))</a></td><td>\(e(rule.preset.rawValue))</td>"
+            html += "<td><code>\(e(rule.text))</code></td></tr>"
         }
         return html + "</tbody></table></div></section>\n"
     }

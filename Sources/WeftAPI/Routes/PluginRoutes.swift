@@ -50,6 +50,7 @@ struct PluginRoutes {
         api.get("plugin-instances/:id/users", use: users)
         api.put("plugin-instances/:id/users", use: putUser)
         api.delete("plugin-instances/:id/users/:username", use: deleteUser)
+        api.get("firewall/generated", use: generatedFirewall)
     }
 
     static func id(_ context: WeftRequestContext) throws -> Int {
