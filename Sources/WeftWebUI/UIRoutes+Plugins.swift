@@ -24,6 +24,7 @@ extension UIRoutes {
     ]
 
     func registerPlugins(_ router: Router<WeftRequestContext>) {
+        registerPluginCatalog(router)
         page(router, "ui/plugins") { call in await pluginsPage(call, flash: doneFlash(call, Self.pluginMessages)) }
         page(router, "ui/plugins/instances/:id") { call in
             try await instancePage(call, id: Int(call.context.parameters.get("id") ?? "") ?? -1, flash: doneFlash(call, Self.pluginMessages))
@@ -206,6 +207,7 @@ extension UIRoutes {
         </form></section>
 
         """
+        html += pluginCatalogSection(session)
         html += """
         <section class="card" aria-labelledby="instances-title"><h2 id="instances-title">Instances</h2>
         <div class="table-wrap"><table id="plugin-instances" class="cards"><thead><tr><th scope="col">Name</th><th scope="col">Plugin</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>
