@@ -35737,7 +35737,20 @@ extension APIDocument {
       "type": "boolean"
      },
      "public_key": {
-      "type": "string"
+      "anyOf": [
+       {
+        "type": "string"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "uid": {
+      "type": "integer"
+     },
+     "require_public_key": {
+      "type": "boolean"
      }
     },
     "title": "PluginInstanceUser",
