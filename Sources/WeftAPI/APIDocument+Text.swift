@@ -7615,6 +7615,131 @@ extension APIDocument {
     "x-weft-source": "vns3-6.0.0"
    }
   },
+  "/api/firewall/generated": {
+   "get": {
+    "operationId": "getGeneratedFirewallRules",
+    "summary": "The rules Weft generates for plugin instances (firewall presets), read-only",
+    "description": "Plugin presets in the Weft-owned nat chains WEFT_PLUGINS_PRE and WEFT_PLUGINS_POST. They are not customer rules: GET /api/firewall/rules never lists them and PUT /api/firewall neither deletes nor duplicates them; change them with PUT /api/plugin-instances/{id}/firewall.",
+    "tags": [
+     "Firewall"
+    ],
+    "responses": {
+     "200": {
+      "description": "One object per generated rule",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "array",
+           "items": {
+            "type": "object",
+            "required": [
+             "table",
+             "chain",
+             "rule",
+             "generated",
+             "read_only",
+             "owner",
+             "plugin_instance_id",
+             "preset"
+            ],
+            "properties": {
+             "table": {
+              "type": "string"
+             },
+             "chain": {
+              "type": "string"
+             },
+             "rule": {
+              "type": "string"
+             },
+             "generated": {
+              "type": "boolean"
+             },
+             "read_only": {
+              "type": "boolean"
+             },
+             "owner": {
+              "type": "string"
+             },
+             "plugin_instance_id": {
+              "type": "integer"
+             },
+             "plugin_instance_name": {
+              "anyOf": [
+               {
+                "type": "string"
+               },
+               {
+                "type": "null"
+               }
+              ]
+             },
+             "preset": {
+              "type": "string",
+              "enum": [
+               "ssh",
+               "internet",
+               "port_map"
+              ]
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/plugins.yaml"
+   }
+  },
   "/api/firewall/rules": {
    "get": {
     "description": "V1 API. Get a list of current firewall rules. We recommend using v2/firewall/rules endpoints.",
@@ -20121,6 +20246,427 @@ extension APIDocument {
      }
     },
     "summary": "Run plugin instance process action",
+    "tags": [
+     "Network Edge Plugins"
+    ],
+    "x-weft-source": "vns3-6.0.0"
+   }
+  },
+  "/api/plugin-instances/{id}/users": {
+   "get": {
+    "description": "Get plugin instance users",
+    "operationId": "getPluginInstanceusers",
+    "parameters": [
+     {
+      "description": "ID for plugin instance",
+      "explode": false,
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "integer"
+      },
+      "style": "simple"
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PluginInstanceUsersResponse"
+        }
+       }
+      },
+      "description": "OK"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "examples": {
+         "unauthorizedExample": {
+          "value": {
+           "error": {
+            "name": "UnauthorizedError",
+            "log": "1563472268929826518356034508450851266833526",
+            "message": "Invalid or expired token"
+           }
+          }
+         }
+        },
+        "schema": {}
+       }
+      },
+      "description": "Authentication information missing or invalid"
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "example": {
+         "response": {
+          "message": "Container support not available",
+          "log": "123901290309083024802120939123901023091239",
+          "name": "OperationNotAllowedError"
+         }
+        },
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Request Forbidden - operation not allowed"
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "summary": "Get list of plugin instance users",
+    "tags": [
+     "Network Edge Plugins"
+    ],
+    "x-weft-source": "vns3-6.0.0"
+   },
+   "put": {
+    "description": "Update or create plugin instance user",
+    "operationId": "putPluginInstanceUser",
+    "parameters": [
+     {
+      "description": "ID for plugin instance",
+      "explode": false,
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "integer"
+      },
+      "style": "simple"
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "properties": {
+         "username": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "password": {
+          "anyOf": [
+           {
+            "description": "password for ssh login",
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "public_key": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "require_public_key": {
+          "anyOf": [
+           {
+            "type": "boolean"
+           },
+           {
+            "type": "string",
+            "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         }
+        },
+        "required": [
+         "name"
+        ],
+        "title": "PutPluginInstanceUserRequest",
+        "type": "object",
+        "additionalProperties": false,
+        "examples": [
+         {
+          "public_key": "public_key",
+          "password": "password",
+          "require_public_key": true,
+          "username": "username"
+         }
+        ]
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PluginManagerConfigResponse"
+        }
+       }
+      },
+      "description": "OK"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "example": {
+         "error": {
+          "name": "VPNCubed::API::APIBadRequestError",
+          "log": "156347797058992573673734848595852371200179",
+          "message": "No SSH server process running in plugin."
+         }
+        },
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "examples": {
+         "unauthorizedExample": {
+          "value": {
+           "error": {
+            "name": "UnauthorizedError",
+            "log": "1563472268929826518356034508450851266833526",
+            "message": "Invalid or expired token"
+           }
+          }
+         }
+        },
+        "schema": {}
+       }
+      },
+      "description": "Authentication information missing or invalid"
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "example": {
+         "response": {
+          "message": "Container support not available",
+          "log": "123901290309083024802120939123901023091239",
+          "name": "OperationNotAllowedError"
+         }
+        },
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Request Forbidden - operation not allowed"
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "summary": "Update or create a plugin instance user",
+    "tags": [
+     "Network Edge Plugins"
+    ],
+    "x-weft-source": "vns3-6.0.0"
+   }
+  },
+  "/api/plugin-instances/{id}/users/{username}": {
+   "delete": {
+    "description": "Delete plugin instance user",
+    "operationId": "deletePluginInstanceUser",
+    "parameters": [
+     {
+      "description": "ID for plugin instance",
+      "explode": false,
+      "in": "path",
+      "name": "id",
+      "required": true,
+      "schema": {
+       "type": "integer"
+      },
+      "style": "simple"
+     },
+     {
+      "description": "Name of user",
+      "explode": false,
+      "in": "path",
+      "name": "username",
+      "required": true,
+      "schema": {
+       "type": "string"
+      },
+      "style": "simple"
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PluginManagerConfigResponse"
+        }
+       }
+      },
+      "description": "Accepted"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "examples": {
+         "unauthorizedExample": {
+          "value": {
+           "error": {
+            "name": "UnauthorizedError",
+            "log": "1563472268929826518356034508450851266833526",
+            "message": "Invalid or expired token"
+           }
+          }
+         }
+        },
+        "schema": {}
+       }
+      },
+      "description": "Authentication information missing or invalid"
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "example": {
+         "unlicensedExample": {
+          "value": {
+           "error": {
+            "name": "PrerequisiteError",
+            "log": "1563472268929826518356034508450851266833526",
+            "message": "Must be licensed first."
+           }
+          }
+         }
+        },
+        "schema": {}
+       }
+      },
+      "description": "Request Forbidden - operation not allowed"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "example": {
+         "error": {
+          "name": "APINotFoundError",
+          "log": "15640808375976073208002188741879242245537",
+          "message": "Requested exported image is not ready for download"
+         }
+        },
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "summary": "Delete plugin instance SSH user",
     "tags": [
      "Network Edge Plugins"
     ],
@@ -36300,6 +36846,69 @@ extension APIDocument {
         "id": 0,
         "image_id": 6,
         "status": "status"
+       }
+      ]
+     }
+    ]
+   },
+   "PluginInstanceUser": {
+    "properties": {
+     "username": {
+      "type": "string"
+     },
+     "password": {
+      "type": "boolean"
+     },
+     "public_key": {
+      "anyOf": [
+       {
+        "type": "string"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "uid": {
+      "type": "integer"
+     },
+     "require_public_key": {
+      "type": "boolean"
+     }
+    },
+    "title": "PluginInstanceUser",
+    "type": "object",
+    "examples": [
+     {
+      "public_key": "public_key",
+      "password": true,
+      "username": "username"
+     }
+    ]
+   },
+   "PluginInstanceUsersResponse": {
+    "properties": {
+     "response": {
+      "items": {
+       "$ref": "#/components/schemas/PluginInstanceUser"
+      },
+      "type": "array"
+     }
+    },
+    "title": "PluginInstanceUsersResponse",
+    "type": "object",
+    "examples": [
+     {
+      "response": [
+       {
+        "public_key": "public_key",
+        "password": true,
+        "username": "username"
+       },
+       {
+        "public_key": "public_key",
+        "password": true,
+        "username": "username"
        }
       ]
      }

@@ -24,6 +24,7 @@ extension UIRoutes {
     ]
 
     func registerPlugins(_ router: Router<WeftRequestContext>) {
+        registerPluginCatalog(router)
         page(router, "ui/plugins") { call in await pluginsPage(call, flash: doneFlash(call, Self.pluginMessages)) }
         page(router, "ui/plugins/instances/:id") { call in
             try await instancePage(call, id: Int(call.context.parameters.get("id") ?? "") ?? -1, flash: doneFlash(call, Self.pluginMessages))
@@ -134,17 +135,16 @@ extension UIRoutes {
     /// The firewall page's read-only view of the rules Weft generates for plugin instances
     /// (empty when there are none).
     func pluginRulesSection() -> String {
-        let rules = controller.snapshot.pluginFirewall.rules
+        let rules = controller.pluginGeneratedRules
         guard !rules.isEmpty else { return "" }
         let e = UIPage.escape
-        let names = Dictionary(controller.pluginInstances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var html = "<section class=\"card\" aria-labelledby=\"plugin-rules-title\"><h2 id=\"plugin-rules-title\">Plugin rules (Weft-owned, read-only)</h2>"
         html += "<p class=\"muted\">Firewall presets of plugin instances, in Weft's own nat chains after the customer's: saving the customer rules leaves them as they are. Change them on the instance's page.</p>"
         html += "<div class=\"table-wrap\"><table id=\"plugin-rules\"><thead><tr><th scope=\"col\">Instance</th><th scope=\"col\">Preset</th><th scope=\"col\">Rule</th></tr></thead><tbody>"
         for rule in rules {
-            let name = names[rule.instanceID] ?? "instance \(rule.instanceID)"
-            html += "<tr><td><a href=\"/ui/plugins/instances/\(rule.instanceID)\">\(e(name))</a></td><td>\(e(rule.preset.rawValue))</td>"
-            html += "<td><code>\(e(PluginPresets.rule(for: rule).text))</code></td></tr>"
+            let name = rule.instanceName ?? "instance \(rule.instanceID)"
+            html += "<tr data-generated=\"true\"><td><a href=\"/ui/plugins/instances/\(rule.instanceID)\">\(e(name))</a></td><td>\(e(rule.preset.rawValue))</td>"
+            html += "<td><code>\(e(rule.text))</code></td></tr>"
         }
         return html + "</tbody></table></div></section>\n"
     }
@@ -207,6 +207,7 @@ extension UIRoutes {
         </form></section>
 
         """
+        html += pluginCatalogSection(session)
         html += """
         <section class="card" aria-labelledby="instances-title"><h2 id="instances-title">Instances</h2>
         <div class="table-wrap"><table id="plugin-instances" class="cards"><thead><tr><th scope="col">Name</th><th scope="col">Plugin</th><th scope="col">Address</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody>

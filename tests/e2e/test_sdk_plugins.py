@@ -7,6 +7,7 @@ import json
 import tarfile
 
 import pytest
+from cohesivenet.api.vns3 import network_edge_plugins_api
 from cohesivenet.macros import firewall as firewall_macros
 
 from ociimage import busybox_layer, docker_archive, tar_bytes
@@ -82,6 +83,14 @@ def test_sdk_plugin_lifecycle(controller, tmp_path):
     controller.wait_applied("firewall")
     dnat = [line for line in controller.in_ns("iptables-save", "-t", "nat").stdout.splitlines() if "WEFT_PLUGINS_PRE" in line and "DNAT" in line]
     assert dnat == ["-A WEFT_PLUGINS_PRE ! -i plugin0 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 198.51.100.2:80"]
+
+    # Users: put through the client's router, listed with the module-level function (not on the router).
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJgJ4EYSgUc+DTE7EqQDUNJt6k2uB04hX1uUBKYSTd3x sdk@weft"
+    user = api.put_plugin_instance_user(instance_id, username="sdkuser", password="from the sdk", public_key=key).response
+    assert user["username"] == "sdkuser" and user["password"] is True and user["public_key"] == key
+    listed = network_edge_plugins_api.get_plugin_instance_users(client, instance_id).response
+    assert [u["username"] for u in listed] == ["sdkuser"]
+    assert api.delete_plugin_instance_user(instance_id, "sdkuser").response == []
 
     made = api.create_plugin_export(plugin_id).response
     assert made.size > 0 and [x["name"] for x in api.get_plugin_exports(plugin_id).response] == [made.name]

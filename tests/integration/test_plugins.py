@@ -255,6 +255,16 @@ def test_port_map_preset_reaches_the_instance_and_survives_customer_rules(c, ins
     assert "hello from a weft container" in answer
     before = nat_rules(c)
     assert sum("-j DNAT" in line for line in before) == 1
+    # Shown read-only beside the customer rules, never among them.
+    generated = c.get("/api/firewall/generated").json()["response"]
+    assert [(g["chain"], g["preset"], g["read_only"], g["plugin_instance_id"]) for g in generated] == \
+        [("WEFT_PLUGINS_PRE", "port_map", True, instance["id"])]
+    assert f"-A {generated[0]['rule']}" in before
+    assert all("WEFT_PLUGINS" not in pair for rule in c.get("/api/firewall/rules").json()["response"] for pair in map(str, rule))
+    # A customer rule cannot write into Weft's chains.
+    r = c.put("/api/firewall", {"rules": "WEFT_PLUGINS_PRE -p tcp --dport 8080 -j ACCEPT"})
+    assert r.status_code == 400, r.text
+    assert nat_rules(c) == before
     # The customer's whole firewall replaced: the preset's rule stays, once.
     r = c.put("/api/firewall", {"rules": "INPUT_CUST -p tcp --dport 9999 -j ACCEPT\nPREROUTING_CUST -p tcp --dport 7070 -j DNAT --to 198.51.100.9:80"})
     assert r.status_code == 200, r.text
@@ -266,6 +276,7 @@ def test_port_map_preset_reaches_the_instance_and_survives_customer_rules(c, ins
     assert nat_rules(c) == before
     shown = c.get(f"/api/plugin-instances/{instance['id']}").json()["response"]
     assert shown["port_maps"] == {"80": 8080}
+    assert c.get("/api/firewall/generated").json()["response"] == generated
 
 
 @pytest.mark.parametrize("body", [

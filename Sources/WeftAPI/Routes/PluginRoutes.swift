@@ -47,6 +47,10 @@ struct PluginRoutes {
         api.post("plugin-instances/:id/commands/execute", use: execute)
         api.get("plugin-instances/:id/firewall", use: firewall)
         api.put("plugin-instances/:id/firewall", use: putFirewall)
+        api.get("plugin-instances/:id/users", use: users)
+        api.put("plugin-instances/:id/users", use: putUser)
+        api.delete("plugin-instances/:id/users/:username", use: deleteUser)
+        api.get("firewall/generated", use: generatedFirewall)
     }
 
     static func id(_ context: WeftRequestContext) throws -> Int {
