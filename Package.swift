@@ -103,6 +103,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "WeftMesh",
+            dependencies: ["WeftModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WeftSNMP",
             dependencies: ["WeftModel"],
             swiftSettings: strict
@@ -221,6 +226,10 @@ let package = Package(
         .testTarget(
             name: "WeftStoreTests",
             dependencies: ["WeftStore", "WeftModel"]
+        ),
+        .testTarget(
+            name: "WeftMeshTests",
+            dependencies: ["WeftMesh", "WeftModel"]
         ),
         .testTarget(
             name: "WeftCaptureTests",
