@@ -129,7 +129,7 @@ let package = Package(
         .target(
             name: "WeftApp",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
+                "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +168,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
+                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -193,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftCLI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
+                "WeftCLI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
