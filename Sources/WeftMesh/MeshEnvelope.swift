@@ -68,7 +68,8 @@ public struct MeshKeys: Sendable {
 /// Signs outgoing and verifies incoming messages for one controller; remembers the nonces
 /// of the replay window and counts refusals by reason.
 public struct MeshAuthenticator: Sendable {
-    public let keys: MeshKeys
+    /// Replaced when the keyset or the topology changes; the replay window stays.
+    public var keys: MeshKeys
     /// A message whose timestamp is older than this (relative to our physical clock) is refused.
     public let windowMillis: Int64
     /// A message more than this far ahead of our physical clock is refused.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import WeftMesh
@@ -81,4 +82,17 @@ extension Controller {
         reconciler.wake()
         return true
     }
+}
+
+extension Controller {
+    /// The secret the mesh keys derive from: SHA-256 of the keyset CA's private key, which
+    /// every controller of the mesh holds after the keyset transfer (nil before a keyset).
+    public func meshKeysetSecret() throws -> [UInt8]? {
+        try store.read { db in
+            try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1")
+        }.map { Array(SHA256.hash(data: Array($0.utf8))) }
+    }
+
+    /// The controllers of the topology by peering id (1…the number of managers).
+    public var meshControllers: [Int] { Array(1...max(1, snapshot.topology?.managers.count ?? 0)) }
 }
