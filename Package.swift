@@ -258,7 +258,8 @@ let package = Package(
         .testTarget(
             name: "WeftAPITests",
             dependencies: [
-                "WeftAPI", "WeftApp", "WeftHTTP", "WeftWebUI", "WeftStore", "WeftModel", "WeftSystemTesting", "WeftReconciler",
+                "WeftAPI", "WeftApp", "WeftHTTP", "WeftWebUI", "WeftStore", "WeftModel", "WeftSystemTesting", "WeftReconciler", "WeftMesh",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
