@@ -116,6 +116,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "WeftMesh",
+            dependencies: ["WeftModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WeftSNMP",
             dependencies: ["WeftModel"],
             swiftSettings: strict
@@ -137,7 +142,7 @@ let package = Package(
         .target(
             name: "WeftApp",
             dependencies: [
-                "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
+                "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
                 "WeftIDS", "WeftIDSLive",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -177,7 +182,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
+                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -202,7 +207,7 @@ let package = Package(
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftCLI", "WeftModel", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
+                "WeftCLI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftApp", "WeftWebUI", "WeftAPI", "WeftContainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -237,6 +242,10 @@ let package = Package(
             dependencies: ["WeftStore", "WeftModel"]
         ),
         .testTarget(
+            name: "WeftMeshTests",
+            dependencies: ["WeftMesh", "WeftModel"]
+        ),
+        .testTarget(
             name: "WeftCaptureTests",
             dependencies: ["WeftCapture"]
         ),
@@ -263,8 +272,9 @@ let package = Package(
         .testTarget(
             name: "WeftAPITests",
             dependencies: [
-                "WeftAPI", "WeftApp", "WeftHTTP", "WeftWebUI", "WeftStore", "WeftModel", "WeftSystemTesting", "WeftReconciler",
+                "WeftAPI", "WeftApp", "WeftHTTP", "WeftWebUI", "WeftStore", "WeftModel", "WeftSystemTesting", "WeftReconciler", "WeftMesh",
                 "WeftIDS", "WeftIDSLive",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

@@ -30467,6 +30467,428 @@ extension APIDocument {
     "x-weft-source": "docs/openapi/keysets.yaml",
     "security": []
    }
+  },
+  "/weft/v1/mesh/digest": {
+   "post": {
+    "operationId": "postMeshDigest",
+    "summary": "Anti-entropy; a peer's signed pack digests in, this controller's digest and the differing packs (signed) out",
+    "tags": [
+     "Peering"
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "from",
+         "sent_at",
+         "nonce",
+         "payload",
+         "mac"
+        ],
+        "properties": {
+         "from": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "description": "The sending controller's peering id"
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           }
+          ]
+         },
+         "sent_at": {
+          "type": "object",
+          "description": "The sender's hybrid logical clock",
+          "required": [
+           "wallMillis",
+           "counter",
+           "controller"
+          ],
+          "properties": {
+           "wallMillis": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           },
+           "counter": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           },
+           "controller": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           }
+          }
+         },
+         "nonce": {
+          "type": "string",
+          "description": "Random hex; a nonce is accepted once within the replay window"
+         },
+         "payload": {
+          "type": "string",
+          "description": "JSON text: a mesh state (state) or a map of pack digests (digest)"
+         },
+         "mac": {
+          "type": "string",
+          "description": "HMAC-SHA256 (hex) over the other fields"
+         }
+        },
+        "additionalProperties": false
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "This controller's whole digest and a signed envelope of the packs whose digest differs",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "digest",
+            "state"
+           ],
+           "properties": {
+            "digest": {
+             "type": "string"
+            },
+            "state": {
+             "$ref": "#/components/schemas/MeshEnvelope"
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Not a signed envelope or not a digest map",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Refused and counted; nothing applied",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "This controller has no keyset or peering id yet",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/mesh.yaml",
+    "security": []
+   }
+  },
+  "/weft/v1/mesh/state": {
+   "post": {
+    "operationId": "postMeshState",
+    "summary": "Merge a peer controller's signed clientpack key state",
+    "tags": [
+     "Peering"
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "required": [
+         "from",
+         "sent_at",
+         "nonce",
+         "payload",
+         "mac"
+        ],
+        "properties": {
+         "from": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "description": "The sending controller's peering id"
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           }
+          ]
+         },
+         "sent_at": {
+          "type": "object",
+          "description": "The sender's hybrid logical clock",
+          "required": [
+           "wallMillis",
+           "counter",
+           "controller"
+          ],
+          "properties": {
+           "wallMillis": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           },
+           "counter": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           },
+           "controller": {
+            "anyOf": [
+             {
+              "type": "integer"
+             },
+             {
+              "type": "string",
+              "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+             }
+            ]
+           }
+          }
+         },
+         "nonce": {
+          "type": "string",
+          "description": "Random hex; a nonce is accepted once within the replay window"
+         },
+         "payload": {
+          "type": "string",
+          "description": "JSON text: a mesh state (state) or a map of pack digests (digest)"
+         },
+         "mac": {
+          "type": "string",
+          "description": "HMAC-SHA256 (hex) over the other fields"
+         }
+        },
+        "additionalProperties": false
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Merged; whether anything changed here, and this controller's digest after the merge",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "applied",
+            "digest"
+           ],
+           "properties": {
+            "applied": {
+             "type": "boolean"
+            },
+            "digest": {
+             "type": "string"
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Not a signed envelope or not a mesh state",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Refused and counted (unknown controller, bad signature, replayed, stale, clock far in the future); nothing applied",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "This controller has no keyset yet",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/mesh.yaml",
+    "security": []
+   }
   }
  },
  "components": {
@@ -35072,6 +35494,54 @@ extension APIDocument {
       }
      }
     ]
+   },
+   "MeshEnvelope": {
+    "type": "object",
+    "required": [
+     "from",
+     "sent_at",
+     "nonce",
+     "payload",
+     "mac"
+    ],
+    "properties": {
+     "from": {
+      "type": "integer",
+      "description": "The sending controller's peering id"
+     },
+     "sent_at": {
+      "type": "object",
+      "description": "The sender's hybrid logical clock",
+      "required": [
+       "wallMillis",
+       "counter",
+       "controller"
+      ],
+      "properties": {
+       "wallMillis": {
+        "type": "integer"
+       },
+       "counter": {
+        "type": "integer"
+       },
+       "controller": {
+        "type": "integer"
+       }
+      }
+     },
+     "nonce": {
+      "type": "string",
+      "description": "Random hex; a nonce is accepted once within the replay window"
+     },
+     "payload": {
+      "type": "string",
+      "description": "JSON text: a mesh state (state) or a map of pack digests (digest)"
+     },
+     "mac": {
+      "type": "string",
+      "description": "HMAC-SHA256 (hex) over the other fields"
+     }
+    }
    },
    "OverlayClientsListResponse": {
     "properties": {

@@ -32,6 +32,7 @@ public enum HTTPServer {
         keysets.register(api)
         keysets.registerTransfer(router, table: table)
         PeeringRoutes(controller: controller).register(api)
+        MeshRoutes(controller: controller).register(router, table: table)
         AccessRoutes(controller: controller).register(api)
         StatusRoutes(controller: controller).register(api)
         InterfaceRoutes(controller: controller).register(api)

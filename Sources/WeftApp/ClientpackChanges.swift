@@ -31,7 +31,7 @@ extension Controller {
                 var stored = updated
                 let serial = try Store.regenerateClient(address: address, in: db)
                 stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
-                try Store.set(.clientpacks, stored, in: db)
+                try MeshRecording.set(stored, controller: meshControllerID, in: db)
             }
             : try commitClientpacks(principal, action, detail: "\(address) \(summary)", updated)
         if enabledChanged && !regenerate, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {

@@ -143,7 +143,7 @@ public final class Controller: Sendable {
     /// read of every keyset row (O(packs)).
     public func commitClientpacks(_ principal: String?, _ action: String, detail: String, _ packs: ClientpackStates) throws -> Int {
         let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db in
-            try Store.set(.clientpacks, packs, in: db)
+            try MeshRecording.set(packs, controller: meshControllerID, in: db)
         }
         takeInPlace(generation: result.generation) { $0.clientpacks = packs }
         reconciler.wake()

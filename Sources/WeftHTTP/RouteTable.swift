@@ -12,6 +12,9 @@ public enum RouteAccess: String, Sendable, Hashable {
     /// No credentials: the UI's login page and static assets, and the
     /// controller-to-controller keyset transfer (which checks its own token).
     case `public`
+    /// A controller of the mesh (`/weft/v1/mesh/...`): no user credentials; the handler
+    /// verifies the message's HMAC with the sending controller's keyset-derived key.
+    case controllerCredentials
 }
 
 /// Every route as registered, with its access, so the auth middleware can tell the few
@@ -24,7 +27,7 @@ public final class RouteTable: Sendable {
     }
 
     private let entries = Mutex<[Entry]>([])
-    private let publicPatterns = Mutex<[(method: String, segments: [Substring])]>([])
+    private let publicPatterns = Mutex<[(method: String, segments: [Substring], access: RouteAccess)]>([])
     public init() {}
 
     public var all: [Entry] { entries.withLock { $0 } }
@@ -32,8 +35,8 @@ public final class RouteTable: Sendable {
     public func add(_ method: HTTPRequest.Method, _ path: String, access: RouteAccess) {
         let normalised = "/" + path.split(separator: "/").joined(separator: "/")
         entries.withLock { $0.append(Entry(method: method.rawValue, path: normalised, access: access)) }
-        if access == .public {
-            publicPatterns.withLock { $0.append((method.rawValue, normalised.split(separator: "/"))) }
+        if access == .public || access == .controllerCredentials {
+            publicPatterns.withLock { $0.append((method.rawValue, normalised.split(separator: "/"), access)) }
         }
     }
 
@@ -41,10 +44,10 @@ public final class RouteTable: Sendable {
     /// segments, case-sensitive, `:name` matching any one segment.
     public func access(method: HTTPRequest.Method, path: String) -> RouteAccess {
         let segments = path.split(separator: "/")
-        let isPublic = publicPatterns.withLock { patterns in
-            patterns.contains { pattern in pattern.method == method.rawValue && Self.matches(pattern.segments, segments) }
+        let open = publicPatterns.withLock { patterns in
+            patterns.first { pattern in pattern.method == method.rawValue && Self.matches(pattern.segments, segments) }?.access
         }
-        if isPublic { return .public }
+        if let open { return open }
         return segments.first == "ui" ? .uiSession : .apiCredentials
     }
 

@@ -23,7 +23,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         switch table.access(method: request.method, path: request.uri.path) {
-        case .public:
+        case .public, .controllerCredentials:
             return try await next(request, context)
         case .uiSession:
             if let refusal = uiGate(request) { return refusal }

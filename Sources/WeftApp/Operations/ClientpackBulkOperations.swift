@@ -37,7 +37,7 @@ extension Controller {
         pack.checkedOut = true
         packs.byAddress[found.description] = pack
         let frozen = packs
-        try commit(actor, "clientpack.next_available", detail: found.description) { db in try Store.set(.clientpacks, frozen, in: db) }
+        try commit(actor, "clientpack.next_available", detail: found.description) { db in try MeshRecording.set(frozen, controller: meshControllerID, in: db) }
         return (found, index, pack)
     }
 
@@ -60,7 +60,7 @@ extension Controller {
         try commit(actor, "clientpacks.update",
                    detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" },
                                       identity.isEmpty ? nil : identity.summary].compactMap { $0 }.joined(separator: " ")) { db in
-            try Store.set(.clientpacks, frozen, in: db)
+            try MeshRecording.set(frozen, controller: meshControllerID, in: db)
             if asynchronous { try Store.createTask(token: token, kind: "clientpacks.update", in: db) }
         }
         guard asynchronous else { return nil }

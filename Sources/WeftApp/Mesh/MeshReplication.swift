@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import GRDB
+import WeftMesh
+import WeftModel
+import WeftStore
+
+/// The mesh-wide key state of this controller, kept in the store beside the clientpack
+/// states it replicates: the merged `MeshState` and the hybrid clock's last timestamp (so a
+/// restarted controller never stamps a write before one it made or received).
+public struct StoredMeshState: Codable, Sendable, Equatable {
+    public var last: HybridTimestamp
+    public var state: MeshState
+
+    public init(last: HybridTimestamp = .zero, state: MeshState = MeshState()) {
+        self.last = last
+        self.state = state
+    }
+}
+
+extension SettingKey {
+    public static var meshState: SettingKey<StoredMeshState> { .init("mesh_state") }
+}
+
+public enum MeshRecording {
+    public static func physicalMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Writes the clientpack states in the caller's transaction and records every changed
+    /// field in the mesh state, stamped with this controller's clock. Every local clientpack
+    /// write goes through here.
+    public static func set(_ packs: ClientpackStates, controller: Int, in db: Database, physical: Int64 = physicalMillis()) throws {
+        let before = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
+        var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
+        var clock = HybridClock(controller: controller, last: stored.last)
+        if stored.state.record(from: before, to: packs, clock: &clock, physical: physical) {
+            stored.last = clock.last
+            try Store.set(.meshState, stored, in: db)
+        }
+        try Store.set(.clientpacks, packs, in: db)
+    }
+
+    /// Merges a peer's state into the stored one, in the caller's transaction; returns the
+    /// clientpack states to enforce, or nil when the merge changed nothing.
+    public static func merge(_ remote: MeshState, controller: Int, in db: Database,
+                             physical: Int64 = physicalMillis()) throws -> ClientpackStates? {
+        var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
+        let merged = stored.state.merged(remote)
+        guard merged != stored.state else { return nil }
+        var clock = HybridClock(controller: controller, last: stored.last)
+        if let newest = remote.packs.values.map(\.version).max() { try? clock.receive(newest, physical: physical) }
+        stored.state = merged
+        stored.last = clock.last
+        try Store.set(.meshState, stored, in: db)
+        let local = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
+        let applied = merged.applied(to: local, now: Int(physical / 1000))
+        try Store.set(.clientpacks, applied, in: db)
+        return applied
+    }
+}
+
+extension Controller {
+    /// This controller's id in the mesh (its peering id; 0 before one is set).
+    public var meshControllerID: Int { snapshot.peering.id ?? 0 }
+
+    public func meshState() throws -> StoredMeshState {
+        try store.read { db in try Store.get(.meshState, in: db) } ?? StoredMeshState()
+    }
+
+    /// Takes in a verified peer's state: merges it, and when anything changed writes the
+    /// merged clientpack states (the reconciler then removes a disabled pack from WireGuard
+    /// and OpenVPN here). Returns whether anything changed.
+    @discardableResult
+    public func mergeMeshState(_ remote: MeshState, from peer: Int) throws -> Bool {
+        let controllerID = meshControllerID
+        let current = try meshState().state
+        guard current.merged(remote) != current else { return false }
+        let result = try store.write(actor: "mesh:\(peer)", action: "mesh.merge", detail: "from controller \(peer)") { db in
+            try MeshRecording.merge(remote, controller: controllerID, in: db)
+        }
+        guard let packs = result.value else { return false }
+        takeInPlace(generation: result.generation) { $0.clientpacks = packs }
+        reconciler.wake()
+        return true
+    }
+}
+
+extension Controller {
+    /// The secret the mesh keys derive from: SHA-256 of the keyset CA's private key, which
+    /// every controller of the mesh holds after the keyset transfer (nil before a keyset).
+    public func meshKeysetSecret() throws -> [UInt8]? {
+        try store.read { db in
+            try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1")
+        }.map { Array(SHA256.hash(data: Array($0.utf8))) }
+    }
+
+    /// The controllers of the topology by peering id (1…the number of managers).
+    public var meshControllers: [Int] { Array(1...max(1, snapshot.topology?.managers.count ?? 0)) }
+}
