@@ -116,6 +116,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "WeftWAF",
+            dependencies: ["WeftModel"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "WeftMesh",
             dependencies: ["WeftModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
@@ -143,7 +148,7 @@ let package = Package(
             name: "WeftApp",
             dependencies: [
                 "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftSNMP", "WeftContainers",
-                "WeftIDS", "WeftIDSLive",
+                "WeftIDS", "WeftIDSLive", "WeftWAF",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,7 +176,7 @@ let package = Package(
         .target(
             name: "WeftWebUI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftModel", "WeftStore", "WeftFirewall", "WeftReconciler", "WeftContainers",
+                "WeftApp", "WeftHTTP", "WeftModel", "WeftStore", "WeftFirewall", "WeftReconciler", "WeftContainers", "WeftWAF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -182,7 +187,7 @@ let package = Package(
         .target(
             name: "WeftAPI",
             dependencies: [
-                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers",
+                "WeftApp", "WeftHTTP", "WeftWebUI", "WeftModel", "WeftMesh", "WeftFirewall", "WeftStore", "WeftSystem", "WeftReconciler", "WeftCapture", "WeftContainers", "WeftWAF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -240,6 +245,10 @@ let package = Package(
         .testTarget(
             name: "WeftStoreTests",
             dependencies: ["WeftStore", "WeftModel"]
+        ),
+        .testTarget(
+            name: "WeftWAFTests",
+            dependencies: ["WeftWAF", "WeftModel"]
         ),
         .testTarget(
             name: "WeftMeshTests",

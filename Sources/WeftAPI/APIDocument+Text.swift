@@ -7685,7 +7685,8 @@ extension APIDocument {
               "enum": [
                "ssh",
                "internet",
-               "port_map"
+               "port_map",
+               "waf"
               ]
              }
             }
@@ -29258,6 +29259,1131 @@ extension APIDocument {
     "x-weft-source": "docs/openapi/firewall.yaml"
    }
   },
+  "/api/waf": {
+   "get": {
+    "operationId": "getWaf",
+    "summary": "The WAF's running status and a summary of its latest events (top rules, top clients)",
+    "tags": [
+     "WAF"
+    ],
+    "responses": {
+     "200": {
+      "description": "Status and summary",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "status",
+            "services",
+            "summary"
+           ],
+           "properties": {
+            "status": {
+             "$ref": "#/components/schemas/WafStatus"
+            },
+            "services": {
+             "type": "integer"
+            },
+            "summary": {
+             "type": "object",
+             "required": [
+              "events",
+              "blocked",
+              "detected",
+              "top_rules",
+              "top_clients"
+             ],
+             "properties": {
+              "events": {
+               "type": "integer"
+              },
+              "blocked": {
+               "type": "integer"
+              },
+              "detected": {
+               "type": "integer"
+              },
+              "top_rules": {
+               "type": "array",
+               "items": {
+                "type": "object",
+                "required": [
+                 "id",
+                 "msg",
+                 "count"
+                ],
+                "properties": {
+                 "id": {
+                  "type": "integer"
+                 },
+                 "msg": {
+                  "type": "string"
+                 },
+                 "count": {
+                  "type": "integer"
+                 }
+                }
+               }
+              },
+              "top_clients": {
+               "type": "array",
+               "items": {
+                "type": "object",
+                "required": [
+                 "client_ip",
+                 "count"
+                ],
+                "properties": {
+                 "client_ip": {
+                  "type": "string"
+                 },
+                 "count": {
+                  "type": "integer"
+                 }
+                }
+               }
+              }
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   }
+  },
+  "/api/waf/events": {
+   "get": {
+    "operationId": "getWafEvents",
+    "summary": "Requests the WAF logged (blocked or detected), newest first, from the ModSecurity audit log",
+    "tags": [
+     "WAF"
+    ],
+    "parameters": [
+     {
+      "name": "service",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "pattern": "^[a-z][a-z0-9-]{0,31}$"
+      }
+     },
+     {
+      "name": "since",
+      "in": "query",
+      "required": false,
+      "description": "Unix seconds or an ISO 8601 time",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "anyOf": [
+        {
+         "type": "integer",
+         "minimum": 1,
+         "maximum": 10000
+        },
+        {
+         "type": "string",
+         "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+        }
+       ]
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The events",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "events"
+           ],
+           "properties": {
+            "events": {
+             "type": "array",
+             "items": {
+              "$ref": "#/components/schemas/WafEvent"
+             }
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   }
+  },
+  "/api/waf/services": {
+   "get": {
+    "operationId": "listWafServices",
+    "summary": "The protected web services and the WAF's status",
+    "tags": [
+     "WAF"
+    ],
+    "responses": {
+     "200": {
+      "description": "The services",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "services",
+            "status"
+           ],
+           "properties": {
+            "services": {
+             "type": "array",
+             "items": {
+              "$ref": "#/components/schemas/WafService"
+             }
+            },
+            "status": {
+             "$ref": "#/components/schemas/WafStatus"
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   },
+   "post": {
+    "operationId": "createWafService",
+    "summary": "Protect a web service with the WAF (nginx, ModSecurity and the OWASP CRS in the WAF plugin)",
+    "description": "The service's port on the controller is DNAT'd (in Weft's chain WEFT_PLUGINS_PRE) to the WAF plugin, which proxies to the backends. The new configuration is checked with nginx -t inside the plugin before anything changes; a refusal changes nothing.",
+    "tags": [
+     "WAF"
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+         "name": {
+          "anyOf": [
+           {
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9-]{0,31}$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "port": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "backend": {
+          "anyOf": [
+           {
+            "anyOf": [
+             {
+              "type": "string"
+             },
+             {
+              "type": "array",
+              "minItems": 1,
+              "maxItems": 32,
+              "items": {
+               "type": "string"
+              }
+             }
+            ]
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "mode": {
+          "anyOf": [
+           {
+            "type": "string",
+            "enum": [
+             "block",
+             "detect"
+            ]
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "paranoia": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "tls_cert": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "tls_key": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "anomaly_inbound": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "anomaly_outbound": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "body_limit_kb": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1048576
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "exclusions": {
+          "anyOf": [
+           {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+             "type": "object",
+             "additionalProperties": false,
+             "required": [
+              "rule_id"
+             ],
+             "properties": {
+              "rule_id": {
+               "anyOf": [
+                {
+                 "type": "integer",
+                 "minimum": 1,
+                 "maximum": 999999
+                },
+                {
+                 "type": "string",
+                 "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+                }
+               ]
+              },
+              "path_prefix": {
+               "anyOf": [
+                {
+                 "type": "string"
+                },
+                {
+                 "type": "null"
+                }
+               ]
+              }
+             }
+            }
+           },
+           {
+            "type": "null"
+           }
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "The service, in force",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "$ref": "#/components/schemas/WafService"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "200": {
+      "description": "OK (what Weft answers; VNS3 documents 201 The service, in force)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "$ref": "#/components/schemas/WafService"
+          }
+         }
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   }
+  },
+  "/api/waf/services/{name}": {
+   "get": {
+    "operationId": "getWafService",
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "summary": "One protected service",
+    "tags": [
+     "WAF"
+    ],
+    "responses": {
+     "200": {
+      "description": "The service",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "$ref": "#/components/schemas/WafService"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   },
+   "put": {
+    "operationId": "updateWafService",
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "summary": "Change a protected service (fields left out keep their value)",
+    "tags": [
+     "WAF"
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+         "name": {
+          "anyOf": [
+           {
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9-]{0,31}$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "port": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "backend": {
+          "anyOf": [
+           {
+            "anyOf": [
+             {
+              "type": "string"
+             },
+             {
+              "type": "array",
+              "minItems": 1,
+              "maxItems": 32,
+              "items": {
+               "type": "string"
+              }
+             }
+            ]
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "mode": {
+          "anyOf": [
+           {
+            "type": "string",
+            "enum": [
+             "block",
+             "detect"
+            ]
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "paranoia": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "tls_cert": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "tls_key": {
+          "anyOf": [
+           {
+            "type": "string"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "anomaly_inbound": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "anomaly_outbound": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 10000
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "body_limit_kb": {
+          "anyOf": [
+           {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1048576
+           },
+           {
+            "type": "string",
+            "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+           },
+           {
+            "type": "null"
+           }
+          ]
+         },
+         "exclusions": {
+          "anyOf": [
+           {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+             "type": "object",
+             "additionalProperties": false,
+             "required": [
+              "rule_id"
+             ],
+             "properties": {
+              "rule_id": {
+               "anyOf": [
+                {
+                 "type": "integer",
+                 "minimum": 1,
+                 "maximum": 999999
+                },
+                {
+                 "type": "string",
+                 "pattern": "^\\s*[-+]?[0-9]{1,15}\\s*$"
+                }
+               ]
+              },
+              "path_prefix": {
+               "anyOf": [
+                {
+                 "type": "string"
+                },
+                {
+                 "type": "null"
+                }
+               ]
+              }
+             }
+            }
+           },
+           {
+            "type": "null"
+           }
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The service, in force",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "$ref": "#/components/schemas/WafService"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body larger than the endpoint takes (1 MiB; 8 MiB for bulk firewall bodies)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "A Content-Type the endpoint does not take",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   },
+   "delete": {
+    "operationId": "deleteWafService",
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "summary": "Stop protecting a service (its steering rules go with it; the plugin stops with the last one)",
+    "tags": [
+     "WAF"
+    ],
+    "responses": {
+     "200": {
+      "description": "Deleted",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "response"
+         ],
+         "properties": {
+          "response": {
+           "type": "object",
+           "required": [
+            "deleted"
+           ],
+           "properties": {
+            "deleted": {
+             "type": "string"
+            }
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: the message names the field",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No valid credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many failed logins from this address",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such object",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/WeftError"
+        }
+       }
+      }
+     }
+    },
+    "x-weft-source": "docs/openapi/waf.yaml"
+   }
+  },
   "/api/webhook": {
    "post": {
     "description": "Create new Webhook integration. Webhooks are endpoints for posting alerts.",
@@ -40422,6 +41548,182 @@ extension APIDocument {
       "asn": 5
      }
     ]
+   },
+   "WafEvent": {
+    "type": "object",
+    "required": [
+     "time",
+     "service",
+     "request_id",
+     "client_ip",
+     "method",
+     "uri",
+     "status",
+     "action",
+     "anomaly_score",
+     "rules"
+    ],
+    "properties": {
+     "time": {
+      "type": "string"
+     },
+     "service": {
+      "type": "string"
+     },
+     "request_id": {
+      "type": "string"
+     },
+     "client_ip": {
+      "type": "string"
+     },
+     "method": {
+      "type": "string"
+     },
+     "uri": {
+      "type": "string"
+     },
+     "status": {
+      "type": "integer"
+     },
+     "action": {
+      "type": "string",
+      "enum": [
+       "blocked",
+       "detected"
+      ]
+     },
+     "anomaly_score": {
+      "type": "integer"
+     },
+     "rules": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "id",
+        "msg",
+        "severity"
+       ],
+       "properties": {
+        "id": {
+         "type": "integer"
+        },
+        "msg": {
+         "type": "string"
+        },
+        "severity": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   },
+   "WafService": {
+    "type": "object",
+    "required": [
+     "name",
+     "port",
+     "backend",
+     "mode",
+     "paranoia",
+     "anomaly_inbound",
+     "anomaly_outbound",
+     "body_limit_kb",
+     "exclusions",
+     "tls",
+     "tls_cert",
+     "tls_key_set",
+     "created"
+    ],
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "port": {
+      "type": "integer"
+     },
+     "backend": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "mode": {
+      "type": "string",
+      "enum": [
+       "block",
+       "detect"
+      ]
+     },
+     "paranoia": {
+      "type": "integer"
+     },
+     "anomaly_inbound": {
+      "type": "integer"
+     },
+     "anomaly_outbound": {
+      "type": "integer"
+     },
+     "body_limit_kb": {
+      "type": "integer"
+     },
+     "exclusions": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "rule_id"
+       ],
+       "properties": {
+        "rule_id": {
+         "type": "integer"
+        },
+        "path_prefix": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "tls": {
+      "type": "boolean"
+     },
+     "tls_cert": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "tls_key_set": {
+      "type": "boolean"
+     },
+     "created": {
+      "type": "string"
+     }
+    }
+   },
+   "WafStatus": {
+    "type": "object",
+    "required": [
+     "running"
+    ],
+    "properties": {
+     "running": {
+      "type": "boolean"
+     },
+     "generation": {
+      "type": "string"
+     },
+     "container": {
+      "type": "string"
+     },
+     "address": {
+      "type": "string"
+     },
+     "error": {
+      "type": "string"
+     }
+    }
    },
    "WebhookCustomProperty": {
     "properties": {

@@ -55,6 +55,7 @@ public enum HTTPServer {
         PluginRoutes(controller: controller).register(api)
         APIDocumentRoutes().register(api)
         IDSRoutes(controller: controller).register(api)
+        WAFRoutes(controller: controller).register(api)
         UIRoutes(controller: controller, state: ui, table: table).register(router)
         return router
     }

@@ -58,6 +58,10 @@ public final class Controller: Sendable {
     public var ids: IDSService? { idsService.withLock { $0 } }
     private let idsService = Mutex<IDSService?>(nil)
     public func attach(_ ids: IDSService) { idsService.withLock { $0 = ids } }
+    /// The WAF (set once at start, before serving; nil with --no-apply).
+    public var waf: WAFRuntime? { wafRuntime.withLock { $0 } }
+    private let wafRuntime = Mutex<WAFRuntime?>(nil)
+    public func attach(_ waf: WAFRuntime) { wafRuntime.withLock { $0 = waf } }
     /// Called when the web UI's account changes (password, name, switched off): the UI ends
     /// its sessions. Registered once at start by the UI.
     public func observeUIAccountChanges(_ handler: @escaping @Sendable () -> Void) { uiAccountObservers.withLock { $0.append(handler) } }

@@ -33,6 +33,10 @@ public enum PluginPresets {
         case .internet:
             let exempt = network.map { " ! -d \($0)" } ?? ""
             return Rule(postChain, "-s \(preset.address)/32\(exempt) ! -o \(bridge) -j MASQUERADE")
+        case .waf:
+            // Only traffic to the controller's own addresses: a service's port is the controller's,
+            // traffic routed through it to other hosts on that port is not the WAF's.
+            return Rule(preChain, "! -i \(bridge) -p tcp -m addrtype --dst-type LOCAL -m tcp --dport \(preset.hostPort ?? 0) -j DNAT --to-destination \(preset.address):\(preset.containerPort ?? 0)")
         case .ssh, .portMap:
             let proto = preset.proto
             let host = preset.hostPort ?? 0

@@ -13,7 +13,8 @@ public struct PluginFirewall: Sendable, Equatable, Codable {
 /// One preset of one instance: `port_map`/`ssh` (host port → the instance's port) or
 /// `internet` (the instance's traffic masqueraded on its way out).
 public struct PluginPortRule: Sendable, Equatable, Codable {
-    public enum Preset: String, Sendable, Codable, CaseIterable { case ssh, internet, portMap = "port_map" }
+    /// `waf`: a WAF service's port steered to the WAF plugin (instance id 0, Weft's own).
+    public enum Preset: String, Sendable, Codable, CaseIterable { case ssh, internet, portMap = "port_map", waf }
     public var instanceID: Int
     public var preset: Preset
     /// The instance's address on the plugin network.

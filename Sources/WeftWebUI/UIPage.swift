@@ -35,7 +35,7 @@ enum UIPage {
 
     static let navigation: [(path: String, title: String)] = [
         ("/ui/", "Dashboard"), ("/ui/setup", "Setup"), ("/ui/clientpacks", "Clientpacks"), ("/ui/firewall", "Firewall"), ("/ui/ipsec", "IPsec"),
-        ("/ui/routes", "Routes"), ("/ui/peering", "Peering"), ("/ui/snapshots", "Snapshots"), ("/ui/containers", "Containers"), ("/ui/plugins", "Plugins"), ("/ui/ids", "IDS"), ("/ui/admin", "Admin"),
+        ("/ui/routes", "Routes"), ("/ui/peering", "Peering"), ("/ui/snapshots", "Snapshots"), ("/ui/containers", "Containers"), ("/ui/plugins", "Plugins"), ("/ui/ids", "IDS"), ("/ui/waf", "WAF"), ("/ui/admin", "Admin"),
         ("/ui/audit", "Audit log"), ("/ui/account", "Passwords"),
     ]
 

@@ -88,6 +88,7 @@ package struct UIRoutes: Sendable {
         registerContainers(router)
         registerPlugins(router)
         registerIDS(router)
+        registerWAF(router)
         registerAdmin(router)
     }
 

@@ -161,6 +161,10 @@ struct Serve: AsyncParsableCommand {
             controller.attach(ids)
             ids.reload()
         }
+        let waf = WAFRuntime(controller: controller, directory: directory + "/waf") { name, message, fields in
+            alerts.raise(name, message: message, fields: fields)
+        }
+        if !noApply { controller.attach(waf) }
         EventLogs.persist(ipsec.monitor, in: store)
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)
@@ -189,7 +193,10 @@ struct Serve: AsyncParsableCommand {
             .init(service: controller.restart, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: app),
         ]
-        if !noApply { services.insert(.init(service: containers), at: 6) }
+        if !noApply {
+            services.insert(.init(service: containers), at: 6)
+            services.insert(.init(service: waf), at: 7)
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

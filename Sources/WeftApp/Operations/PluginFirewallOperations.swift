@@ -1,3 +1,4 @@
+import GRDB
 import WeftContainers
 import WeftFirewall
 import WeftModel
@@ -23,14 +24,19 @@ extension Controller {
 
     /// Changes the presets: the customer's policy as it is, the new generated rules, one
     /// kernel apply, then one store write (serialised with the customer's firewall writes).
-    func changePluginFirewall(actor: String?, _ action: String, detail: String, _ mutate: @escaping @Sendable (inout [PluginPortRule]) throws -> Void) async throws {
+    /// `also` writes more rows in the same transaction (the WAF's services).
+    func changePluginFirewall(actor: String?, _ action: String, detail: String, also: (@Sendable (Database) throws -> Void)? = nil,
+                              _ mutate: @escaping @Sendable (inout [PluginPortRule]) throws -> Void) async throws {
         try await firewallWrites.exclusive(apply: { batch in await self.applyFirewallBatch(batch) }) {
             let state = self.snapshot
             var rules = state.pluginFirewall.rules
             try mutate(&rules)
             let document = PluginFirewall(rules: rules, network: self.containerSystemConfig.network)
             let commit: @Sendable () throws -> Int = {
-                try self.commitReturningGeneration(actor, action, detail: detail) { db in try Store.setPluginFirewall(document, in: db) }
+                try self.commitReturningGeneration(actor, action, detail: detail) { db in
+                    try Store.setPluginFirewall(document, in: db)
+                    try also?(db)
+                }
             }
             guard let firewall = self.firewall else {
                 _ = try commit()
@@ -53,7 +59,7 @@ extension Controller {
     public func putPluginFirewall(_ id: Int, _ fields: InputFields, actor: String?) async throws -> [PluginPortRule] {
         let record = try pluginInstance(id)
         let text = try fields.string("preset", required: true)!
-        guard let preset = PluginPortRule.Preset(rawValue: text) else {
+        guard let preset = PluginPortRule.Preset(rawValue: text), preset != .waf else {
             throw ValidationError(field: "preset", "preset must be one of ssh, internet, port_map; got \"\(text.prefix(32))\"")
         }
         guard let spec = containerSystemConfig.container(record.containerID) else { throw ValidationError(.state, "Plugin instance \(record.name) has no container") }
@@ -61,6 +67,8 @@ extension Controller {
         switch preset {
         case .internet:
             break
+        case .waf:
+            throw ValidationError(field: "preset", "preset must be one of ssh, internet, port_map")
         case .ssh, .portMap:
             guard let host = try fields.int("host_port") else {
                 throw ValidationError(field: "host_port", "host_port is required for preset \(preset.rawValue)")

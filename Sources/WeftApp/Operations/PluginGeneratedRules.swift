@@ -21,7 +21,7 @@ extension Controller {
         let firewall = snapshot.pluginFirewall
         let names = Dictionary(pluginInstances.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         return zip(firewall.rules, pluginFirewallRules(firewall)).map { preset, rule in
-            GeneratedRule(instanceID: preset.instanceID, instanceName: names[preset.instanceID], preset: preset.preset,
+            GeneratedRule(instanceID: preset.instanceID, instanceName: preset.instanceID == Controller.wafInstanceID ? WAFRuntime.containerName : names[preset.instanceID], preset: preset.preset,
                           table: "nat", chain: rule.chain, arguments: rule.arguments)
         }
     }

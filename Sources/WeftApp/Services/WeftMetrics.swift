@@ -39,6 +39,8 @@ public final class WeftMetrics: Sendable {
         "weft_generation": "The store generation (one per configuration change).",
         "weft_subsystem_ok": "1 when the subsystem's last reconcile pass succeeded.",
         "weft_ids_alerts_total": "IDS alerts raised, per signature id.",
+        "weft_waf_requests_logged_total": "Requests the WAF logged, per service and action (blocked, detected).",
+        "weft_waf_rule_matches_total": "CRS rule matches in logged requests, per service and rule id.",
     ]
 
     /// The full name goes in `metricName` (the unit is already part of it).
