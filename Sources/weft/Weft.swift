@@ -17,7 +17,7 @@ struct Weft: AsyncParsableCommand {
         subcommands: [Serve.self, InitCommand.self, StatusCommand.self, ClientpackCommand.self, FirewallCommand.self,
                       IpsecCommand.self, RoutesCommand.self, PeerCommand.self, SnapshotCommand.self, TokenCommand.self,
                       ExportCommand.self, ApplyCommand.self,
-                      ResetPasswordCommand.self, IDSCommand.self, Version.self, APIRoutesCommand.self])
+                      ResetPasswordCommand.self, IDSCommand.self, WAFCommand.self, Version.self, APIRoutesCommand.self])
 
     /// Parses and runs, mapping every failure to the exit statuses the help text promises.
     static func main() async {

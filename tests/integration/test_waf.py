@@ -7,6 +7,7 @@ through and records them; a path exclusion takes effect; HTTPS with an uploaded
 certificate; bad input is refused and changes nothing; deleting a service removes its
 steering rules. Runs when the image is built (`make plugin-images`) or WEFT_PLUGIN_IMAGES=1."""
 
+import json
 import os
 import re
 import subprocess
@@ -247,6 +248,37 @@ def test_bad_input_is_refused_and_changes_nothing(waf, tmp_path):
     assert r.status_code == 400
     assert c.get("/api/waf/services").json()["response"]["services"] == before
     assert c.generation() == generation
+
+
+def test_the_cli_drives_the_same_operations(waf):
+    c, lab, _ = waf
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEFT_")}
+    env["WEFT_CONFIG"] = "/nonexistent/weft-config.toml"
+    base = ["--url", c.url, "--insecure", "--password", c.api_password]
+
+    def weft(*args, code=0):
+        r = subprocess.run([os.environ.get("WEFT_BIN", str(ROOT / ".build" / "debug" / "weft")), *args, *base],
+                           capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == code, (args, r.returncode, r.stdout, r.stderr)
+        return r
+
+    r = weft("waf", "add", "api", "--port", "8082", "--backend", f"http://{BACKEND}:{BACKEND_PORT}", "--mode", "detect",
+             "--exclude", "942100:/search", "--exclude", "920350")
+    assert "service api protected on port 8082 (detect)" in r.stdout
+    listed = json.loads(weft("waf", "list", "--json").stdout)
+    api = next(s for s in listed["services"] if s["name"] == "api")
+    assert api["exclusions"] == [{"rule_id": 942100, "path_prefix": "/search"}, {"rule_id": 920350}] and api["mode"] == "detect"
+    assert "api" in weft("waf", "list").stdout
+    assert fetch(lab, url(c, 8082, ATTACKS["xss"][0]))[0] == 200
+    assert "mode block" in weft("waf", "set", "api", "--mode", "block", "--no-exclusions").stdout
+    assert fetch(lab, url(c, 8082, ATTACKS["xss"][0]))[0] == 403
+    events = wait_until(lambda: json.loads(weft("waf", "events", "--service", "api", "--limit", "5", "--json").stdout)["events"] or None,
+                        timeout=15, interval=0.5, what="the service's events through the CLI")
+    assert all(e["service"] == "api" for e in events)
+    r = weft("waf", "add", "bad", "--port", "8000", "--backend", f"http://{BACKEND}:{BACKEND_PORT}", code=1)
+    assert "port" in r.stderr.lower()
+    assert "service api deleted" in weft("waf", "delete", "api").stdout
+    assert c.get("/api/waf/services/api").status_code == 404
 
 
 def test_deleting_the_last_service_removes_its_rules_and_the_plugin(waf):
