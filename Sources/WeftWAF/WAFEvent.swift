@@ -49,7 +49,10 @@ public struct WAFEvent: Sendable, Equatable {
     /// Parses one audit record; `services` maps the port the request arrived on to the
     /// service name. Nil for a line that is not a JSON audit record.
     public static func parse(line: some Collection<UInt8>, services: [Int: String], now: Double) -> WAFEvent? {
-        guard let value = try? JSONParser.parse(line), case .object(let record)? = value["transaction"] else { return nil }
+        // ModSecurity copies request bytes into its strings as they came: a record may hold
+        // bytes that are not UTF-8. Those are read as U+FFFD rather than losing the record.
+        guard let value = (try? JSONParser.parse(line)) ?? (try? JSONParser.parse(String(decoding: line, as: UTF8.self))),
+              case .object(let record)? = value["transaction"] else { return nil }
         func string(_ v: JSONValue?) -> String {
             switch v {
             case .string(let s)?: s

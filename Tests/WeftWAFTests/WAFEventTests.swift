@@ -33,6 +33,15 @@ final class WAFEventTests: XCTestCase {
         XCTAssertEqual(e.rules.map(\.id), [942100])
     }
 
+    func testBytesThatAreNotUTF8AreKept() throws {
+        var bytes = Array(blocked.utf8)
+        let at = bytes.firstIndex(of: UInt8(ascii: "'"))!
+        bytes.insert(0xff, at: at)
+        let e = try XCTUnwrap(WAFEvent.parse(line: bytes, services: [8080: "web"], now: 0))
+        XCTAssertEqual(e.uri, "/?id=1\u{FFFD}' OR '1'='1")
+        XCTAssertEqual(e.rules.map(\.id), [942100])
+    }
+
     func testLinesThatAreNoRecords() {
         for line in ["", "not json", "{}", "{\"transaction\": 3}", "[1,2]", "{\"transaction\":{\"messages\":\"x\"}}"] {
             let e = WAFEvent.parse(line: Array(line.utf8), services: [:], now: 7)
