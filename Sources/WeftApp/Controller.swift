@@ -62,6 +62,10 @@ public final class Controller: Sendable {
     public var waf: WAFRuntime? { wafRuntime.withLock { $0 } }
     private let wafRuntime = Mutex<WAFRuntime?>(nil)
     public func attach(_ waf: WAFRuntime) { wafRuntime.withLock { $0 = waf } }
+    /// The mesh key state's sender (nil with --no-apply).
+    public var meshSync: MeshSync? { meshSyncService.withLock { $0 } }
+    private let meshSyncService = Mutex<MeshSync?>(nil)
+    public func attach(_ sync: MeshSync) { meshSyncService.withLock { $0 = sync } }
     /// Called when the web UI's account changes (password, name, switched off): the UI ends
     /// its sessions. Registered once at start by the UI.
     public func observeUIAccountChanges(_ handler: @escaping @Sendable () -> Void) { uiAccountObservers.withLock { $0.append(handler) } }

@@ -165,6 +165,8 @@ struct Serve: AsyncParsableCommand {
             alerts.raise(name, message: message, fields: fields)
         }
         if !noApply { controller.attach(waf) }
+        let meshSync = MeshSync(controller: controller)
+        if !noApply { controller.attach(meshSync) }
         EventLogs.persist(ipsec.monitor, in: store)
         ipsec.monitor.observe { tunnel, up in
             let found = controller.snapshot.ipsec.tunnel(tunnel)
@@ -196,6 +198,7 @@ struct Serve: AsyncParsableCommand {
         if !noApply {
             services.insert(.init(service: containers), at: 6)
             services.insert(.init(service: waf), at: 7)
+            services.insert(.init(service: meshSync), at: 8)
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

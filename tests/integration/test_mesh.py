@@ -77,6 +77,72 @@ def test_peering_status_and_links(mesh):
     assert c1.in_ns("ping", "-c", "1", "-W", "2", "169.254.253.3", check=False).returncode == 0
 
 
+E, F, G = "100.127.255.200", "100.127.255.201", "100.127.255.202"
+
+
+def pack(c, address):
+    return c.response("GET", f"/api/clientpacks/{address}")["clientpack"]
+
+
+def digests_agree(controllers):
+    for c in controllers:
+        status = c.response("GET", "/api/peering")
+        peers = [m for m in status["managers"].values() if m.get("peered")]
+        if not peers or not all(m.get("mesh_state", {}).get("digests_agree") for m in peers):
+            return False
+    return len({c.response("GET", "/api/peering")["mesh_state_digest"] for c in controllers}) == 1
+
+
+def test_a_clientpack_disabled_on_one_controller_is_disabled_on_every_controller(lab, mesh):
+    """Issue 26: the key state replicates. Disabled on 1 cuts the client off at 3; enabled on
+    2 restores it everywhere; tags set on 2 show on 1 and 3; the digests agree."""
+    c1, c2, c3 = mesh
+    w = lab.add_wireguard_client()
+    w.connect(c3.get(f"/api/clientpack?name={E}&fileformat=wireguard").text, f"{E}/26")
+    wait_until(lambda: w.ping(OVERLAY[3]), timeout=20, what="the client on controller 3")
+    assert c1.put("/api/clientpack", {"name": E, "enabled": False}).status_code == 200
+    started = time.monotonic()
+    wait_until(lambda: pack(c3, E)["enabled"] is False and pack(c2, E)["enabled"] is False, timeout=15, interval=0.1,
+               what="the disable on controllers 2 and 3")
+    print(f"disable in force on 2 and 3 after {time.monotonic() - started:.2f} s")
+    wait_until(lambda: not w.ping(OVERLAY[3], timeout=0.5), timeout=15, what="the client cut off at controller 3")
+
+    assert c2.put("/api/clientpack", {"name": E, "enabled": True}).status_code == 200
+    wait_until(lambda: all(pack(c, E)["enabled"] is True for c in mesh), timeout=15, interval=0.2, what="enabled everywhere")
+    wait_until(lambda: w.ping(OVERLAY[3]), timeout=30, what="the client back on controller 3")
+    w.stop()
+
+    assert c2.post(f"/api/clientpack/{F}", {"key": "team", "value": "blue"}).status_code == 200
+    wait_until(lambda: all(pack(c, F)["tags"].get("team") == "blue" for c in mesh), timeout=15, interval=0.2,
+               what="the tag on controllers 1 and 3")
+    wait_until(lambda: digests_agree(mesh), timeout=30, what="every peer's digests agree")
+    entry = c1.response("GET", "/api/peering")["managers"]["2"]["mesh_state"]
+    assert entry["digests_agree"] is True and entry["lag_seconds"] == 0 and entry["rounds"] >= 1
+
+
+def test_changes_on_both_sides_of_a_partition_merge_when_it_heals(mesh):
+    c1, c2, c3 = mesh
+    # Controller 3 can no longer reach 1 and 2 (underlay and peering links; the test still reaches it).
+    blocked = [c1.ip, c2.ip, "169.254.253.1", "169.254.253.2"]
+    for address in blocked:
+        c3.in_ns("ip", "rule", "add", "to", address, "prohibit", "pref", "90")
+    try:
+        assert c1.put("/api/clientpack", {"name": F, "enabled": False}).status_code == 200
+        assert c3.post(f"/api/clientpack/{G}", {"key": "site", "value": "partitioned"}).status_code == 200
+        wait_until(lambda: pack(c2, F)["enabled"] is False, timeout=15, what="the disable on controller 2")
+        time.sleep(2)
+        assert pack(c3, F)["enabled"] is True, "controller 3 is cut off"
+        assert pack(c1, G)["tags"].get("site") is None
+    finally:
+        for address in blocked:
+            c3.in_ns("ip", "rule", "del", "to", address, "prohibit", "pref", "90", check=False)
+    wait_until(lambda: pack(c3, F)["enabled"] is False and all(pack(c, G)["tags"].get("site") == "partitioned" for c in mesh),
+               timeout=60, interval=0.5, what="both changes everywhere after the heal")
+    wait_until(lambda: digests_agree(mesh), timeout=30, what="the same digest everywhere")
+    assert c1.put("/api/clientpack", {"name": F, "enabled": True}).status_code == 200
+    wait_until(lambda: all(pack(c, F)["enabled"] is True for c in mesh), timeout=15, what="F enabled again")
+
+
 def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
     c1, c2, c3 = mesh
     a, b = lab.add_wireguard_client(), lab.add_wireguard_client()

@@ -13,6 +13,7 @@ public enum PeeringView {
         let protocols = (try? await controller.bird?.control.protocols()) ?? []
         let routes = (try? await controller.bird?.control.bgpRoutes()) ?? []
         let now = Store.now()
+        let sync = controller.meshSync?.status ?? [:]
         for peer in state.peers.peers {
             guard case .object(var entry)? = managers[String(peer.id)] else { continue }
             entry["not_set"] = nil
@@ -27,9 +28,23 @@ public enum PeeringView {
             entry["connected"] = .bool(linkUp && session?.info.hasPrefix("Established") == true)
             entry["since"] = .string(session?.since ?? "")
             entry["routes_received"] = .int(routes.filter { $0.protocolName == BirdConfig.meshName(peer.id) }.count)
+            entry["mesh_state"] = meshState(sync[peer.id], now: Double(now))
             managers[String(peer.id)] = .object(entry)
         }
         status["managers"] = .object(managers)
+        if let digest = try? controller.meshState().state.digest { status["mesh_state_digest"] = .string(digest) }
         return .object(status)
+    }
+
+    /// The key state exchange with one peer: whether the digests agree, the lag since they
+    /// last did, the newest version merged from it.
+    static func meshState(_ p: MeshSync.PeerState?, now: Double) -> JSONValue {
+        guard let p else { return ["digests_agree": .bool(false), "exchanged": .bool(false)] }
+        var o: JSONObject = ["digests_agree": .bool(p.agreed), "exchanged": .bool(p.lastExchange != nil), "rounds": .int(p.rounds)]
+        if let t = p.lastExchange { o["last_exchange"] = .string(Timestamps.iso8601(Int(t))) }
+        o["lag_seconds"] = p.agreed ? .int(0) : (p.lastAgreed.map { .int(Int(now - $0)) } ?? .null)
+        if let v = p.lastVersionApplied { o["last_version_applied"] = .string(Timestamps.iso8601(Int(v / 1000))) }
+        if let e = p.error { o["error"] = .string(e) }
+        return .object(o)
     }
 }
