@@ -16,7 +16,7 @@ RELEASE_BIN := $(CURDIR)/.build/release/weft
 # What the binary is built from: `make run` rebuilds only when one of these changed.
 SOURCES     := Package.swift $(shell find Sources -type f)
 
-.PHONY: all help deps test-deps build release run test unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test plugin-images openapi
+.PHONY: all help deps test-deps build release run test models models-full unit integration e2e ui venv bench fuzz fuzz-smoke clean man deb deb-test plugin-images openapi
 
 all: build
 
@@ -75,13 +75,20 @@ venv: $(VENV)/.installed
 test: test-deps venv
 	$(SWIFT) build --build-tests
 	-$(MAKE) --no-print-directory plugin-images
-	$(MAKE) --no-print-directory unit integration e2e ui fuzz-smoke
+	$(MAKE) --no-print-directory unit integration e2e ui fuzz-smoke models
 
 # Plugin images from Debian packages (mmdebstrap) into /var/cache/weft-plugins, cached by a
 # hash of each recipe: cold about 3 minutes, cached a second. In `make test` a failed build
 # (no mirror) only skips the test that needs the image.
 plugin-images:
 	./scripts/build-plugin-image
+
+# The protocol models (models/*.pml) checked with spin: about 25 s; `make models-full` about 4 min.
+models:
+	./scripts/check-models
+
+models-full:
+	./scripts/check-models --full
 
 unit:
 	$(SWIFT) test --skip-build
