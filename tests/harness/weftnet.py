@@ -479,6 +479,25 @@ class Lab:
         self._created.clear()
 
 
+PLUGIN_CATALOG = Path(os.environ.get("WEFT_PLUGIN_CATALOG_CACHE", "/var/cache/weft-plugins"))
+
+
+def plugin_image_available(plugin: str) -> bool:
+    """Whether the catalog holds `plugin`'s image (`make plugin-images`), or WEFT_PLUGIN_IMAGES=1 says to build it."""
+    return os.environ.get("WEFT_PLUGIN_IMAGES") == "1" or (PLUGIN_CATALOG / f"{plugin}.json").exists()
+
+
+def controller_with_plugin(lab: "Lab", plugin: str, **kw) -> Controller:
+    """Builds `plugin`'s image into the catalog (nothing when it is cached) and starts a
+    controller that reads that catalog."""
+    subprocess.run([str(ROOT / "scripts" / "build-plugin-image"), "--catalog", str(PLUGIN_CATALOG), plugin], check=True, timeout=900)
+    os.environ["WEFT_PLUGIN_CATALOG"] = str(PLUGIN_CATALOG)
+    try:
+        return lab.add_controller(**kw)
+    finally:
+        os.environ.pop("WEFT_PLUGIN_CATALOG", None)
+
+
 def unique_prefix(tag: str) -> str:
     """A short namespace prefix unique to this process: `tag` + 4 hex digits."""
     return f"{tag}{os.getpid() & 0xFFFF:04x}"

@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from ociimage import busybox_layer, docker_archive
-from weftnet import wait_until
+from weftnet import controller_with_plugin, plugin_image_available, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("WEFT_PLUGIN_CATALOG_CACHE", "/var/cache/weft-plugins"))
 
 
 def import_url(c, url, name):
@@ -93,18 +92,9 @@ def test_the_catalog_lists_built_images_and_imports_them_offline(small_catalog):
     assert len(c.get("/api/container_system/images").json()["response"]["images"]) == before
 
 
-def utilities_available() -> bool:
-    return os.environ.get("WEFT_PLUGIN_IMAGES") == "1" or (CACHE / "network-utilities.json").exists()
-
-
-@pytest.mark.skipif(not utilities_available(), reason="network-utilities not built (make plugin-images, or WEFT_PLUGIN_IMAGES=1)")
+@pytest.mark.skipif(not plugin_image_available("network-utilities"), reason="network-utilities not built (make plugin-images, or WEFT_PLUGIN_IMAGES=1)")
 def test_the_network_utilities_image_runs_its_tools(lab):
-    subprocess.run([str(ROOT / "scripts" / "build-plugin-image"), "--catalog", str(CACHE), "network-utilities"], check=True, timeout=900)
-    os.environ["WEFT_PLUGIN_CATALOG"] = str(CACHE)
-    try:
-        c = lab.add_controller()
-    finally:
-        os.environ.pop("WEFT_PLUGIN_CATALOG", None)
+    c = controller_with_plugin(lab, "network-utilities")
     try:
         entry = next(e for e in c.get("/api/plugin-catalog").json()["response"] if e["catalog_id"] == "network-utilities")
         assert set(entry["manager_config"]) >= {"log_files", "configuration_files", "ports", "process_manager", "executables"}

@@ -5,35 +5,23 @@ an instance of it, the overlay's traffic copied to it (`MACRO_CUST -j COPY --fro
 of a WireGuard client. Runs when the image is built (`make plugin-images`, which `make test`
 runs first) or WEFT_PLUGIN_IMAGES=1."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from weftnet import wait_until
+from weftnet import controller_with_plugin, plugin_image_available, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("WEFT_PLUGIN_CATALOG_CACHE", "/var/cache/weft-plugins"))
 CONTROLLER = "100.127.255.253"
 
 
-def utilities_available() -> bool:
-    return os.environ.get("WEFT_PLUGIN_IMAGES") == "1" or (CACHE / "network-utilities.json").exists()
-
-
-pytestmark = pytest.mark.skipif(not utilities_available(),
+pytestmark = pytest.mark.skipif(not plugin_image_available("network-utilities"),
                                 reason="network-utilities not built (make plugin-images, or WEFT_PLUGIN_IMAGES=1)")
 
 
 @pytest.fixture(scope="module")
 def controller(lab):
-    subprocess.run([str(ROOT / "scripts" / "build-plugin-image"), "--catalog", str(CACHE), "network-utilities"], check=True, timeout=900)
-    os.environ["WEFT_PLUGIN_CATALOG"] = str(CACHE)
-    try:
-        c = lab.add_controller()
-    finally:
-        os.environ.pop("WEFT_PLUGIN_CATALOG", None)
+    c = controller_with_plugin(lab, "network-utilities")
     c.license_default("utilities plugin test licence")
     c.make_keyset("utilities-plugin-test-token")
     c.wait_applied("overlay")

@@ -16,31 +16,21 @@ from pathlib import Path
 import pytest
 
 from receiver import Receiver
-from weftnet import in_ns, wait_until
+from weftnet import controller_with_plugin, in_ns, plugin_image_available, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "waf-crs"
-CACHE = Path(os.environ.get("WEFT_PLUGIN_CATALOG_CACHE", "/var/cache/weft-plugins"))
 NET = 31
 BACKEND = f"198.19.{NET}.2"
 BACKEND_PORT = 8081
 
 
-def waf_available() -> bool:
-    return os.environ.get("WEFT_PLUGIN_IMAGES") == "1" or (CACHE / "waf.json").exists()
-
-
-pytestmark = pytest.mark.skipif(not waf_available(), reason="the waf plugin image is not built (make plugin-images, or WEFT_PLUGIN_IMAGES=1)")
+pytestmark = pytest.mark.skipif(not plugin_image_available("waf"), reason="the waf plugin image is not built (make plugin-images, or WEFT_PLUGIN_IMAGES=1)")
 
 
 @pytest.fixture(scope="module")
 def waf(lab):
-    subprocess.run([str(ROOT / "scripts" / "build-plugin-image"), "--catalog", str(CACHE), "waf"], check=True, timeout=900)
-    os.environ["WEFT_PLUGIN_CATALOG"] = str(CACHE)
-    try:
-        c = lab.add_controller()
-    finally:
-        os.environ.pop("WEFT_PLUGIN_CATALOG", None)
+    c = controller_with_plugin(lab, "waf")
     c.license_default("waf test licence")
     c.make_keyset("waf-test-token")
     c.wait_applied("overlay")
