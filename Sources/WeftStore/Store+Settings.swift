@@ -32,9 +32,16 @@ extension Store {
     }
 
     public static func set<V>(_ key: SettingKey<V>, _ value: V, in db: Database) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(value)
+        let data: Data
+        if let writable = value as? any StoreJSONWritable {
+            var bytes: [UInt8] = []
+            writable.writeStoreJSON(into: &bytes)
+            data = Data(bytes)
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            data = try encoder.encode(value)
+        }
         try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        arguments: [key.name, data])
     }
