@@ -37,7 +37,11 @@ measure("compile to one iptables-restore payload") { _ = FirewallCompiler.compil
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.sortedKeys]
 var data = Data()
-try measure("encode the policy (store format)") { data = try encoder.encode(policy) }
+try measure("encode the policy (store format), JSONEncoder") { data = try encoder.encode(policy) }
+var written: [UInt8] = []
+measure("write the policy's store JSON by hand (what the store does)") { written = []; policy.writeStoreJSON(into: &written) }
+precondition(written == Array(data) || (try? JSONDecoder().decode(FirewallPolicy.self, from: Data(written))) == policy)
+measure("FirewallChange of a 10,000-rule replace (the audit line)") { _ = FirewallChange(from: FirewallPolicy(), to: policy).description(ruleCount: count) }
 try measure("decode the policy (store format)") { _ = try JSONDecoder().decode(FirewallPolicy.self, from: data) }
 let body = JSONWriter.bytes(.object(["rules": .string(texts.joined(separator: "\n"))]))
 try measure("parse the PUT /api/firewall body (\(body.count / 1024) KiB)") { _ = try JSONParser.parse(body) }

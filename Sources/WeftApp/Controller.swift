@@ -169,17 +169,22 @@ public final class Controller: Sendable {
     }
 
     /// Puts a committed write's part of the desired state into the snapshot without
-    /// re-reading the store. When a newer generation is already in place, it may be another
-    /// in-place write's that lacks this one (each wrote its own part): then the store, which
-    /// holds both, is re-read instead.
+    /// re-reading the store — only when the snapshot is at the generation just before it.
+    /// Every snapshot holds every write up to its generation: a store read does, and so does
+    /// an in-place step from G-1 to G. A snapshot already at G or later came from a store
+    /// read at or after G, so it holds this write. A snapshot further behind lacks a write
+    /// whose in-place step has not come yet: stepping over that gap made a snapshot that
+    /// claimed a generation without holding it (a 30-minute soak lost 8 acknowledged
+    /// firewall writes that way), so the store is re-read instead.
     func takeInPlace(generation: Int, _ change: (inout DesiredState) -> Void) {
-        let inPlace = state.withLock { current -> Bool in
-            guard current.generation < generation else { return false }
+        let gap = state.withLock { current -> Bool in
+            if current.generation >= generation { return false }
+            guard current.generation == generation - 1 else { return true }
             change(&current)
             current.generation = generation
-            return true
+            return false
         }
-        if !inPlace { refresh() }
+        if gap { refresh() }
     }
 
     /// Re-reads the snapshot from the store. A read older than the snapshot in place (two

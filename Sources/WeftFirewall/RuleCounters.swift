@@ -54,6 +54,36 @@ public enum RuleCounters {
         return out
     }
 
+    /// Whether at least half of `payload`'s rule lines (`-A …`) were in `previous` (an
+    /// edit rather than a replacement).
+    public static func keepsMost(previous: String, payload: String) -> Bool {
+        var before: [Substring: Int] = [:]
+        for line in ruleLines(previous) { before[line, default: 0] += 1 }
+        var kept = 0, total = 0
+        for line in ruleLines(payload) {
+            total += 1
+            if let n = before[line], n > 0 { before[line] = n - 1; kept += 1 }
+        }
+        return total > 0 && kept * 2 >= total
+    }
+
+    /// The `-A …` lines of an iptables-restore payload, split on bytes.
+    static func ruleLines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index != bytes.endIndex {
+            if bytes[index] == 0x0A {
+                if bytes[start...].starts(with: "-A ".utf8) { lines.append(text[start..<index]) }
+                start = bytes.index(after: index)
+            }
+            bytes.formIndex(after: &index)
+        }
+        if start != bytes.endIndex, bytes[start...].starts(with: "-A ".utf8) { lines.append(text[start...]) }
+        return lines
+    }
+
     static func chain(of line: Substring) -> String {
         String(line.dropFirst(3).prefix { $0 != " " })
     }

@@ -66,6 +66,7 @@ public struct RuleParser: Sendable {
     }()
 
     static let modules: Set<String> = ["tcp", "udp", "icmp", "state", "conntrack", "set", "comment", "multiport", "limit", "iprange", "mac"]
+    static let portProtocols: Set<String> = ["tcp", "udp", "sctp", "udplite"]
     static let protocols: Set<String> = ["tcp", "udp", "icmp", "all", "gre", "esp", "ah", "sctp", "udplite", "ospf", "vrrp"]
 
     /// Target → its options, and the chains it is allowed in.
@@ -102,7 +103,7 @@ public struct RuleParser: Sendable {
         let words: [String]
         do { words = try RuleLexer.words(trimmed) } catch { throw fail(nil, error.message) }
         guard let chainWord = words.first else { throw fail(nil, "empty rule") }
-        var rest = Array(words.dropFirst())
+        let rest = words.dropFirst()
         if chainWord == "-A" || chainWord == "-I" {
             throw fail(chainWord, "rules start with the chain, without -A or -I (e.g. \"INPUT_CUST -p tcp --dport 22 -j ACCEPT\")")
         }
@@ -127,15 +128,16 @@ public struct RuleParser: Sendable {
         var inInterface: String?
         var matchCount = 0
         var negate = false
-        var index = 0
+        var index = rest.startIndex
+        arguments.reserveCapacity(rest.count)
 
         func next(_ option: String) throws(RuleError) -> String {
             index += 1
-            guard index < rest.count else { throw fail(option, "missing value") }
+            guard index < rest.endIndex else { throw fail(option, "missing value") }
             return rest[index]
         }
 
-        while index < rest.count {
+        while index < rest.endIndex {
             let word = rest[index]
             if word == "!" {
                 guard !negate else { throw fail(word, "double negation") }
@@ -165,7 +167,8 @@ public struct RuleParser: Sendable {
                 let name = try next(word)
                 guard Self.modules.contains(name) else { throw fail(name, "unknown match module (known: \(Self.modules.sorted().joined(separator: ", ")))") }
                 modules.insert(name)
-                arguments += ["-m", name]
+                arguments.append("-m")
+                arguments.append(name)
             case "-j", "--jump":
                 guard !negate else { throw fail(word, "\"!\" cannot negate -j") }
                 let name = try next(word)
@@ -181,7 +184,8 @@ public struct RuleParser: Sendable {
                     throw fail(name, "unknown target for \(chain.rawValue)")
                 }
                 target = name
-                arguments += ["-j", name]
+                arguments.append("-j")
+                arguments.append(name)
             case "-g", "--goto":
                 throw fail(word, "-g is not supported; use -j")
             default:
@@ -192,7 +196,7 @@ public struct RuleParser: Sendable {
                 switch option.module {
                 case nil: break
                 case "port":
-                    guard let proto, ["tcp", "udp", "sctp", "udplite"].contains(proto) else {
+                    guard let proto, Self.portProtocols.contains(proto) else {
                         throw fail(word, "\(word) needs -p tcp or -p udp before it")
                     }
                 case "tcp", "icmp":
@@ -201,7 +205,7 @@ public struct RuleParser: Sendable {
                     }
                 case let module?:
                     guard modules.contains(module) else { throw fail(word, "\(word) needs -m \(module) before it") }
-                    if module == "multiport", !["tcp", "udp", "sctp", "udplite"].contains(proto ?? "") {
+                    if module == "multiport", !Self.portProtocols.contains(proto ?? "") {
                         throw fail(word, "multiport needs -p tcp or -p udp")
                     }
                 }
@@ -222,7 +226,8 @@ public struct RuleParser: Sendable {
                     arguments.append(option.canonical)
                 } else {
                     value = try checkValue(option.value, try next(word), option: word, fail: fail)
-                    arguments += [option.canonical, value]
+                    arguments.append(option.canonical)
+                    arguments.append(value)
                 }
                 switch option.canonical {
                 case "-p":
@@ -261,9 +266,8 @@ public struct RuleParser: Sendable {
         } else if target == "SNAT", seenTargetOptions["--to-source"] == nil {
             throw fail("SNAT", "SNAT needs --to-source ADDRESS")
         }
-        rest = [chain.rawValue] + rest
         return FirewallRule(chain: chain, kernelChain: chainWord, kind: kind, arguments: arguments,
-                            text: rest.map(RuleLexer.quoted).joined(separator: " "), target: target,
+                            text: Self.text(chain: chain, words: rest), target: target,
                             setReferences: sets, sources: sources, destinations: destinations,
                             destinationPorts: dports, protocolName: proto, inInterface: inInterface,
                             matchesEverything: matchCount == 0)
@@ -274,6 +278,12 @@ public struct RuleParser: Sendable {
     func checkValue(_ kind: Value, _ raw: String, option: String, fail: (String?, String) -> RuleError) throws(RuleError) -> String {
         switch kind {
         case .networks:
+            if !raw.utf8.contains(UInt8(ascii: ",")) {
+                guard IPv4Network(raw) != nil || IPv4Address(raw) != nil else {
+                    throw fail(raw, "\(option) needs an IPv4 address or CIDR (comma list allowed)")
+                }
+                return raw
+            }
             for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
                 guard IPv4Address(part) != nil || IPv4Network(part) != nil else {
                     throw fail(raw, "\(option) needs an IPv4 address or CIDR (comma list allowed)")
@@ -348,6 +358,7 @@ public struct RuleParser: Sendable {
 
     /// A port, a service name, or a range `LOW<sep>HIGH`; names resolved to numbers.
     func portSpec(_ raw: String, separator: Character, fail: (String?, String) -> RuleError, option: String) throws(RuleError) -> String {
+        if let n = Self.plainPort(raw) { return n }
         let bounds = raw.split(separator: separator, maxSplits: 1, omittingEmptySubsequences: false)
         var numbers: [Int] = []
         for bound in bounds {
@@ -361,6 +372,32 @@ public struct RuleParser: Sendable {
         }
         if numbers.count == 2, numbers[0] > numbers[1] { throw fail(raw, "port range runs backwards") }
         return numbers.map(String.init).joined(separator: String(separator))
+    }
+}
+
+extension RuleParser {
+    /// A port written as plain digits without a leading zero ("443"): returned as it is.
+    static func plainPort(_ raw: String) -> String? {
+        var n = 0
+        var count = 0
+        for byte in raw.utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), count < 5 else { return nil }
+            if count == 1 && n == 0 { return nil }
+            n = n * 10 + Int(byte - UInt8(ascii: "0"))
+            count += 1
+        }
+        return count > 0 && n <= 65535 ? raw : nil
+    }
+
+    /// The rule's display text: the chain's canonical name, then the words, quoted where needed.
+    static func text(chain: CustomerChain, words: ArraySlice<String>) -> String {
+        var text = chain.rawValue
+        text.reserveCapacity(words.reduce(text.utf8.count) { $0 + $1.utf8.count + 1 })
+        for word in words {
+            text.append(" ")
+            text.append(RuleLexer.quoted(word))
+        }
+        return text
     }
 }
 

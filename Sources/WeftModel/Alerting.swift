@@ -97,7 +97,7 @@ public struct AlertEvent: Sendable, Equatable {
     public static let names = [
         "tunnel_up", "tunnel_down", "client_connected", "client_disconnected", "peer_up", "peer_down",
         "firewall_apply_failed", "disk_low", "process_restarted", "clientpack_expiring", "clientpack_expired",
-        "ids_alert", "waf_block", "waf_detect",
+        "ids_alert", "waf_block", "waf_detect", "mesh_state_diverged", "mesh_state_converged",
     ]
 
     /// The default body when a webhook has no template.

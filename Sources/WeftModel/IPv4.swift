@@ -11,7 +11,8 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Parses dotted-quad text ("100.127.255.193"); also accepts VNS3's underscore
     /// form ("100_127_255_193") when `underscores` is true. No leading zeros, no spaces.
     public init?(_ text: some StringProtocol, underscores: Bool = false) {
-        var octets: [UInt32] = []
+        var value: UInt32 = 0
+        var dots = 0
         var current: UInt32 = 0
         var digits = 0
         for byte in text.utf8 {
@@ -23,17 +24,17 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
                 if digits > 3 || current > 255 { return nil }
             case UInt8(ascii: "."), UInt8(ascii: "_"):
                 if byte == UInt8(ascii: "_") && !underscores { return nil }
-                guard digits > 0, octets.count < 3 else { return nil }
-                octets.append(current)
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | current
+                dots += 1
                 current = 0
                 digits = 0
             default:
                 return nil
             }
         }
-        guard digits > 0, octets.count == 3 else { return nil }
-        octets.append(current)
-        value = octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]
+        guard digits > 0, dots == 3 else { return nil }
+        self.value = value << 8 | current
     }
 
     public var octets: [Int] {
@@ -61,11 +62,17 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses "a.b.c.d/n". With `strict`, host bits must be zero ("10.0.0.1/24" is refused).
     public init?(_ text: some StringProtocol, strict: Bool = false) {
-        guard let slash = text.firstIndex(of: "/") else { return nil }
+        let bytes = text.utf8
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return nil }
         guard let address = IPv4Address(text[..<slash]) else { return nil }
-        let lengthText = text[text.index(after: slash)...]
-        guard !lengthText.isEmpty, lengthText.count <= 2, lengthText.allSatisfy(\.isASCIIDigit),
-              let length = Int(lengthText), (0...32).contains(length) else { return nil }
+        var length = 0
+        var digits = 0
+        for byte in bytes[bytes.index(after: slash)...] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 2 else { return nil }
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        guard digits > 0, length <= 32 else { return nil }
         if strict && address.value & ~IPv4Network.mask(length) != 0 { return nil }
         self.init(network: address, prefixLength: length)
     }

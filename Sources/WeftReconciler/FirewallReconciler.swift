@@ -322,10 +322,15 @@ public struct FirewallReconciler: SubsystemReconciler {
     }
 
     /// `payload` with the kernel's counters of the rules it keeps unchanged from `previous`
-    /// (the payload last restored), so a replace does not reset their hit counters. Only the
+    /// (the payload last restored), so an edit does not reset their hit counters. Only the
     /// tables the payload touches are read; when they cannot be read, counters start anew.
+    ///
+    /// A payload that keeps fewer than half of its rules from `previous` is a replacement
+    /// (a `PUT /api/firewall` of a new rule set): its counters start anew, as VNS3's and a
+    /// bare `iptables-restore` do. Reading them would cost an `iptables-save -c` of every
+    /// table touched — at 10,000 rules most of the kernel's own restore time again.
     func keepingCounters(_ payload: String, previous: String?) async -> String {
-        guard let previous else { return payload }
+        guard let previous, RuleCounters.keepsMost(previous: previous, payload: payload) else { return payload }
         var saved: [String] = []
         for line in payload.split(separator: "\n") where line.hasPrefix("*") {
             guard let text = try? await netfilter.save(table: String(line.dropFirst()), counters: true) else { return payload }

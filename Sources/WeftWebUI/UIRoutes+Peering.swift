@@ -77,7 +77,7 @@ extension UIRoutes {
 
         <section class="card" aria-labelledby="peers-title"><h2 id="peers-title">Mesh</h2>
         <div class="table-wrap"><table id="peers" class="cards">
-        <thead><tr><th scope="col">Id</th><th scope="col">Overlay address</th><th scope="col">Peer address</th><th scope="col">Link</th><th scope="col">BGP</th><th scope="col">Routes received</th><th scope="col">Actions</th></tr></thead><tbody>
+        <thead><tr><th scope="col">Id</th><th scope="col">Overlay address</th><th scope="col">Peer address</th><th scope="col">Link</th><th scope="col">BGP</th><th scope="col">Routes received</th><th scope="col">Key state</th><th scope="col">Actions</th></tr></thead><tbody>
 
         """
         if case .object(let managers)? = peering["managers"] {
@@ -86,11 +86,11 @@ extension UIRoutes {
                 let peered = entry["peered"] == .bool(true)
                 html += "<tr data-peer=\"\(e(key))\"><td data-label=\"Id\">\(e(key))</td><td data-label=\"Overlay address\">\(e(UIPage.jsonText(entry["overlay_ipaddress"])))</td>"
                 if isSelf {
-                    html += "<td data-label=\"Peer address\" colspan=\"5\"><strong>this controller</strong></td></tr>\n"
+                    html += "<td data-label=\"Peer address\" colspan=\"6\"><strong>this controller</strong></td></tr>\n"
                     continue
                 }
                 guard peered else {
-                    html += "<td data-label=\"Peer address\" colspan=\"5\" class=\"muted\">not peered</td></tr>\n"
+                    html += "<td data-label=\"Peer address\" colspan=\"6\" class=\"muted\">not peered</td></tr>\n"
                     continue
                 }
                 let linkUp = entry["link_up"] == .bool(true)
@@ -100,7 +100,8 @@ extension UIRoutes {
                 html += "<td data-label=\"BGP\" class=\"bgp\"><span><span class=\"badge \(connected ? "ok" : "pending")\">\(e(UIPage.jsonText(entry["bgp_state"])))</span>"
                 let since = UIPage.jsonText(entry["since"])
                 html += since.isEmpty ? "</span></td>" : " <span class=\"muted\">since \(e(since))</span></span></td>"
-                html += "<td data-label=\"Routes received\">\(e(UIPage.jsonText(entry["routes_received"])))</td><td class=\"actions\">"
+                html += "<td data-label=\"Routes received\">\(e(UIPage.jsonText(entry["routes_received"])))</td>"
+                html += "<td data-label=\"Key state\" class=\"mesh-state\">\(Self.meshStateCell(entry["mesh_state"]))</td><td class=\"actions\">"
                 html += UIPage.button("/ui/peering/peers/\(e(key))/delete", "Remove", session: session, style: "danger",
                                       label: "Remove peer \(key)", confirm: "Remove peer \(key) from the mesh?")
                 html += "</td></tr>\n"
@@ -124,5 +125,18 @@ extension UIRoutes {
         </form></section>
         """
         return UIPage.html(UIPage.frame(title: "Peering", body: html, session: session, current: "/ui/peering", flash: flash), status: status)
+    }
+}
+
+extension UIRoutes {
+    /// The peer's key state exchange: in step, or apart for how long and why.
+    static func meshStateCell(_ state: JSONValue?) -> String {
+        guard let state else { return "" }
+        if state["digests_agree"] == .bool(true) { return "<span class=\"badge ok\">in step</span>" }
+        if state["exchanged"] != .bool(true), state["error"] == nil { return "<span class=\"badge pending\">no exchange yet</span>" }
+        var text = "<span class=\"badge error\">apart</span>"
+        if case .int(let lag)? = state["lag_seconds"] { text += " <span class=\"muted\">\(lag) s</span>" }
+        if case .string(let error)? = state["error"] { text += " <span class=\"muted\">\(UIPage.escape(String(error.prefix(200))))</span>" }
+        return text
     }
 }

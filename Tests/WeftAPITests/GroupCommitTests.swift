@@ -71,4 +71,44 @@ import WeftSystemTesting
         #expect(controller.snapshot.firewall.entries.map(\.rule) == ["FORWARD_CUST -s 10.9.9.0/24 -j DROP"])
         #expect(controller.snapshot.generation == overtaking)
     }
+
+    /// The race the 30-minute soak found: a firewall batch commits G; before its in-place
+    /// step, a clientpack write commits G+1. Stepping that snapshot from G-1 to G+1 in place
+    /// would claim G+1 without the firewall of G, and a refresh racing it could be dropped as
+    /// older: the next batch then started from the old policy. Now the clientpack write sees
+    /// the gap and re-reads the store, so the snapshot holds both at once.
+    @Test func anInPlaceWriteAfterAGapReReadsTheStore() throws {
+        let harness = try TestController()
+        let controller = harness.controller
+        let before = controller.snapshot.generation
+        var policy = controller.snapshot.firewall
+        policy.insert("FORWARD_CUST -s 10.9.8.0/24 -j DROP", at: nil)
+        let frozen = policy
+        let batch = try controller.store.write(lines: [.init(actor: "api", action: "firewall.rule.create", detail: "")]) { db in
+            try Store.set(.firewall, frozen, in: db)
+        }
+        #expect(batch.generation == before + 1)
+        var packs = controller.snapshot.clientpacks
+        packs.byAddress["100.127.255.193", default: ClientpackState()].description = "soak"
+        let overtaking = try controller.commitClientpacks("api", "clientpack.update", detail: "", packs)
+        // Before the batch's own in-place step: the snapshot already holds both writes.
+        #expect(controller.snapshot.generation == overtaking)
+        #expect(controller.snapshot.firewall.entries.map(\.rule) == ["FORWARD_CUST -s 10.9.8.0/24 -j DROP"])
+        #expect(controller.snapshot.clientpacks == packs)
+        // The batch's late step changes nothing.
+        controller.takeInPlace(generation: batch.generation) { $0.firewall = FirewallPolicy() }
+        #expect(controller.snapshot.firewall.entries.count == 1)
+    }
+
+    /// Consecutive in-place writes step the snapshot without a store read.
+    @Test func consecutiveInPlaceWritesStepTheSnapshot() throws {
+        let harness = try TestController()
+        let controller = harness.controller
+        for i in 0..<3 {
+            var packs = controller.snapshot.clientpacks
+            packs.byAddress["100.127.255.193", default: ClientpackState()].description = "t\(i)"
+            let generation = try controller.commitClientpacks("api", "clientpack.update", detail: "", packs)
+            #expect(controller.snapshot.generation == generation && controller.snapshot.clientpacks == packs)
+        }
+    }
 }

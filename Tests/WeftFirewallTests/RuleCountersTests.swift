@@ -67,4 +67,19 @@ import Testing
         #expect(RuleCounters.apply([:], to: payload) == payload)
         #expect(RuleCounters.apply(RuleCounters.carried(previous: "", saved: [saved]), to: payload) == payload)
     }
+
+    /// An edit keeps most rule lines (counters carried); a new rule set keeps few (counters
+    /// start anew, no iptables-save -c).
+    @Test func anEditKeepsMostAReplacementDoesNot() {
+        let previous = "*filter\n:FORWARD_CUST - [0:0]\n-A FORWARD_CUST -s 10.0.0.1/32 -j DROP\n-A FORWARD_CUST -s 10.0.0.2/32 -j DROP\n-A FORWARD_CUST -j ACCEPT\nCOMMIT"
+        let edit = "*filter\n:FORWARD_CUST - [0:0]\n-A FORWARD_CUST -s 10.0.0.9/32 -j DROP\n-A FORWARD_CUST -s 10.0.0.1/32 -j DROP\n-A FORWARD_CUST -j ACCEPT\nCOMMIT\n"
+        let replacement = "*filter\n:FORWARD_CUST - [0:0]\n-A FORWARD_CUST -s 10.1.0.1/32 -j DROP\n-A FORWARD_CUST -s 10.1.0.2/32 -j DROP\n-A FORWARD_CUST -j ACCEPT\nCOMMIT"
+        #expect(RuleCounters.ruleLines(previous).count == 3)
+        #expect(RuleCounters.keepsMost(previous: previous, payload: edit))
+        #expect(!RuleCounters.keepsMost(previous: previous, payload: replacement))
+        #expect(!RuleCounters.keepsMost(previous: previous, payload: "*filter\nCOMMIT\n"))
+        // Repeated identical rules count once each.
+        let doubled = "-A FORWARD_CUST -j ACCEPT\n-A FORWARD_CUST -j ACCEPT\n-A FORWARD_CUST -j ACCEPT\n-A FORWARD_CUST -j ACCEPT"
+        #expect(!RuleCounters.keepsMost(previous: "-A FORWARD_CUST -j ACCEPT", payload: doubled))
+    }
 }

@@ -264,6 +264,9 @@ def test_peering_set_own_id_add_and_remove_a_peer(lab, controller, browser):
     assert managers["2"]["peered"] is True and managers["2"]["address"] == "198.18.0.99"
     row = browser.find_element(By.CSS_SELECTOR, "#peers tr[data-peer='2']")
     assert row.find_element(By.CSS_SELECTOR, ".link").text == "down"     # nobody at 198.18.0.99
+    # The key state column: nobody answers there, so never "in step".
+    key_state = row.find_element(By.CSS_SELECTOR, ".mesh-state").text
+    assert key_state == "no exchange yet" or key_state.startswith("apart"), key_state
     page_shot(lab, browser, "25-peering")
 
     submit(browser, row.find_element(By.CSS_SELECTOR, "form button"), confirm=True)

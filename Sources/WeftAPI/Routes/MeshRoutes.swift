@@ -36,7 +36,7 @@ struct MeshRoutes {
         let local = try controller.meshState()
         let reply = local.state.packs(differingFrom: digests)
         guard let secret = try controller.meshKeysetSecret(),
-              let sealed = gate.seal(payload: try MeshPayload.encode(reply), controller: controller, secret: secret, last: local.last)
+              let sealed = controller.meshSeal(payload: try MeshPayload.encode(reply), secret: secret, last: local.last)
         else { throw APIError(.conflict, "Conflict", "This controller has no keyset or peering id yet") }
         let envelope = try JSONEncoder().encode(sealed)
         return Reply.ok(["digest": .string(local.state.digest),
@@ -83,12 +83,5 @@ final class MeshGate: Sendable {
 
     var refusals: [MeshRefusal: Int] {
         state.withLock { state in state.early.merging(state.authenticator?.refusals ?? [:], uniquingKeysWith: +) }
-    }
-
-    func seal(payload: String, controller: Controller, secret: [UInt8], last: HybridTimestamp) -> MeshEnvelope? {
-        var clock = HybridClock(controller: controller.meshControllerID, last: last)
-        let stamp = clock.now(physical: MeshRecording.physicalMillis())
-        return MeshAuthenticator(keys: MeshKeys(keysetSecret: secret, controllers: controller.meshControllers))
-            .seal(payload: payload, from: controller.meshControllerID, at: stamp)
     }
 }

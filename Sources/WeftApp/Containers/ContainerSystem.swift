@@ -66,12 +66,7 @@ public final class ContainerSystem: Service, Sendable {
         // Leftovers of a crash: containers of this controller still running from before go, then come back.
         for spec in config.containers { try? await removeRuntime(spec.id) }
         await removeBuildLeftovers()
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                _ = try? await converge()
-                try? await Task.sleep(for: interval)
-            }
-        } onGracefulShutdown: {}
+        await Periodic.run(every: interval) { _ = try? await converge() }
         for task in imports.withLock({ Array($0.values) }) { task.cancel() }
         for spec in config.containers where spec.running { try? await removeRuntime(spec.id) }
     }

@@ -22,6 +22,17 @@ extension SettingKey {
     public static var meshState: SettingKey<StoredMeshState> { .init("mesh_state") }
 }
 
+extension Controller {
+    /// `payload` signed by this controller for the mesh, stamped after `last`; nil when the
+    /// keyset has no key for this controller.
+    public func meshSeal(payload: String, secret: [UInt8], last: HybridTimestamp) -> MeshEnvelope? {
+        var clock = HybridClock(controller: meshControllerID, last: last)
+        let stamp = clock.now(physical: MeshRecording.physicalMillis())
+        return MeshAuthenticator(keys: MeshKeys(keysetSecret: secret, controllers: meshControllers))
+            .seal(payload: payload, from: meshControllerID, at: stamp)
+    }
+}
+
 public enum MeshRecording {
     public static func physicalMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

@@ -34,7 +34,14 @@ public final class MeshSync: Service, Sendable {
         public var peerDigest: String?
         public var error: String?
         public var rounds = 0
+        /// Since when the digests have been apart (or no round completed), and whether
+        /// `mesh_state_diverged` was raised for it.
+        public var divergedSince: Double?
+        public var alerted = false
     }
+
+    /// Digests apart this long (seconds) raise `mesh_state_diverged`.
+    public static let divergedAlertAfter: Double = 60
 
     let controller: Controller
     let interval: Duration
@@ -57,12 +64,7 @@ public final class MeshSync: Service, Sendable {
     public var status: [Int: PeerState] { peers.withLock { $0 } }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                await pass()
-                try? await Task.sleep(for: interval)
-            }
-        } onGracefulShutdown: {}
+        await Periodic.run(every: interval) { await pass() }
         try? await client.shutdown()
     }
 
@@ -84,6 +86,30 @@ public final class MeshSync: Service, Sendable {
             for peer in due {
                 group.addTask { await self.round(with: peer, secret: secret) }
             }
+        }
+        judge(due.map(\.id), now: Date().timeIntervalSince1970)
+    }
+
+    /// Raises `mesh_state_diverged` for a peer apart for `divergedAlertAfter`, and
+    /// `mesh_state_converged` when it is back in step.
+    func judge(_ ids: [Int], now: Double) {
+        let verdicts = peers.withLock { all -> [(Int, PeerState.Verdict, PeerState)] in
+            var out: [(Int, PeerState.Verdict, PeerState)] = []
+            for id in ids {
+                guard var p = all[id] else { continue }
+                let verdict = p.judge(now: now, after: Self.divergedAlertAfter)
+                all[id] = p
+                if let verdict { out.append((id, verdict, p)) }
+            }
+            return out
+        }
+        for (id, verdict, p) in verdicts {
+            let apart = Int(now - (p.divergedSince ?? now))
+            let message = verdict == .diverged
+                ? "mesh key state with controller \(id) apart for \(apart) s" + (p.error.map { ": \($0)" } ?? "")
+                : "mesh key state with controller \(id) in step again"
+            controller.logger.warning("\(message)", metadata: ["peer": "\(id)"])
+            controller.alerts?.raise(verdict.rawValue, message: message, fields: ["peer_id": String(id), "error": p.error ?? ""])
         }
     }
 
@@ -156,10 +182,9 @@ public final class MeshSync: Service, Sendable {
 
     /// POSTs a signed envelope of `payload`; returns the answer's `response` object.
     func post(_ url: String, payload: String, secret: [UInt8], last: HybridTimestamp) async throws -> JSONValue {
-        var clock = HybridClock(controller: controller.meshControllerID, last: last)
-        let stamp = clock.now(physical: MeshRecording.physicalMillis())
-        guard let envelope = MeshAuthenticator(keys: MeshKeys(keysetSecret: secret, controllers: controller.meshControllers))
-            .seal(payload: payload, from: controller.meshControllerID, at: stamp) else { throw MeshSyncError("cannot sign: no key for this controller") }
+        guard let envelope = controller.meshSeal(payload: payload, secret: secret, last: last) else {
+            throw MeshSyncError("cannot sign: no key for this controller")
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -248,9 +248,7 @@ extension Controller {
                 PluginProcesses.record(record.containerID, program, nil)
             }
             let (_, _, spec, _) = try await runningInstance(record.id)
-            guard let system = containers, let exec = system.runtime as? any ContainerExec else {
-                throw ValidationError(.notSupported, "this controller's container runtime cannot run processes in a container")
-            }
+            let (system, exec) = try containerExec()
             let pidFile = system.paths.container(spec.id) + "/program-\(PluginManagerConfig.slug(program)).pid"
             let pid: Int32
             do {
@@ -267,12 +265,7 @@ extension Controller {
     }
 
     func execute(_ spec: ContainerSpec, _ argv: [String], timeout seconds: Int) async throws -> ManagerCommandResult {
-        guard let system = containers, let exec = system.runtime as? any ContainerExec else {
-            throw ValidationError(.notSupported, "this controller's container runtime cannot run processes in a container")
-        }
-        let pidFile = system.paths.container(spec.id) + "/exec-\(UInt32.random(in: 0...UInt32.max)).pid"
-        defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let result = try await exec.exec(id: spec.id, arguments: argv, env: containerEnvironment(spec), pidFile: pidFile, timeout: .seconds(seconds))
+        let result = try await runInContainer(spec.id, argv, env: containerEnvironment(spec), timeout: .seconds(seconds))
         var error = String(result.stderr.suffix(64 << 10))
         if result.timedOut { error += (error.isEmpty ? "" : "\n") + "killed: still running after the \(seconds) s timeout" }
         return ManagerCommandResult(output: String(result.stdout.suffix(256 << 10)), error: error, failed: result.status != 0 || result.timedOut,

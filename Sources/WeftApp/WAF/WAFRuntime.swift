@@ -78,12 +78,7 @@ public final class WAFRuntime: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                await pass()
-                try? await Task.sleep(for: interval)
-            }
-        } onGracefulShutdown: {}
+        await Periodic.run(every: interval) { await pass() }
     }
 
     public var status: Status {
@@ -201,12 +196,7 @@ public final class WAFRuntime: Service, @unchecked Sendable {
     // MARK: Check and activate
 
     func exec(_ plugin: Plugin, _ argv: [String], timeout: Int = 30) async throws -> ExecResult {
-        guard let system = controller.containers, let runner = system.runtime as? any ContainerExec else {
-            throw ValidationError(.notSupported, "this controller's container runtime cannot run processes in a container")
-        }
-        let pidFile = system.paths.container(plugin.spec.id) + "/waf-\(UInt32.random(in: 0...UInt32.max)).pid"
-        defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        return try await runner.exec(id: plugin.spec.id, arguments: argv, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], pidFile: pidFile, timeout: .seconds(timeout))
+        try await controller.runInContainer(plugin.spec.id, argv, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], timeout: .seconds(timeout))
     }
 
     /// Writes the generation into the plugin and has nginx check it; a refusal removes it
