@@ -27,6 +27,8 @@ public struct FirewallReconciler: SubsystemReconciler {
             var generation: Int
             /// Whether the plugin presets' hooks went in with this set.
             var pluginHooked = false
+            /// When the API applied (and checked) this set itself; nil for a reconcile pass.
+            var byAPIAt: ContinuousClock.Instant?
         }
         let applied = Mutex<Applied?>(nil)
     }
@@ -70,6 +72,8 @@ public struct FirewallReconciler: SubsystemReconciler {
     }
 
     static let tables: [NetfilterTable] = [.filter, .nat, .mangle]
+    /// How long a set the API applied counts as checked for a pass at its generation.
+    static let freshAfterAPI: Duration = .seconds(10)
 
     public func reconcile(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
         try await gate.run { try await reconcileLocked(desired, apply: apply) }
@@ -78,6 +82,12 @@ public struct FirewallReconciler: SubsystemReconciler {
     private func reconcileLocked(_ desired: DesiredState, apply: Bool) async throws -> [Change] {
         // The API applied a newer rule set while this pass waited: nothing to do.
         if let applied = memory.applied.withLock({ $0 }), desired.generation < applied.generation { return [] }
+        // The pass an API write wakes, at the generation that write just applied and checked
+        // itself: nothing to verify yet (at 10,000 rules the check is three iptables-save runs
+        // and a parse, more CPU than the write, competing with the next one). The periodic
+        // pass still compares with the kernel and repairs drift.
+        if let applied = memory.applied.withLock({ $0 }), desired.generation == applied.generation,
+           let at = applied.byAPIAt, ContinuousClock.now - at < Self.freshAfterAPI { return [] }
         let rules: [FirewallRule?]
         do { rules = try Self.parse(desired.firewall, names: names) } catch {
             throw SystemError.parse("stored firewall rule refused: \(error)")
@@ -315,7 +325,7 @@ public struct FirewallReconciler: SubsystemReconciler {
             memory.applied.withLock {
                 $0 = .init(signature: output.signature, tables: output.tableSignatures,
                            sets: Dictionary(uniqueKeysWithValues: sets.map { ($0.name, $0) }), subgroups: subgroups, generation: generation,
-                           pluginHooked: pluginHooked)
+                           pluginHooked: pluginHooked, byAPIAt: .now)
             }
             return generation
         }

@@ -109,6 +109,27 @@ import WeftSystemTesting
         _ = try await reconciler.applyNow(try parse(["FORWARD_CUST -j ACCEPT"])) { 3 }
         #expect(netfilter.restoreCount == restores, "nothing changed, nothing restored")
     }
+
+    /// The pass an API write wakes, at that write's generation, does not read the kernel back
+    /// (the write checked it); a pass at a newer generation does, and repairs drift.
+    @Test func thePassAfterAnAPIWriteAtItsGenerationTrustsIt() async throws {
+        func desired(_ rules: [String], generation: Int) -> DesiredState {
+            var policy = FirewallPolicy()
+            policy.replaceAll(rules.map { ($0, "", false, [], nil) })
+            return DesiredState(generation: generation, firewall: policy)
+        }
+        let netfilter = FakeNetfilter()
+        let reconciler = FirewallReconciler(netfilter: netfilter, ipsets: FakeIPSets(), services: .init())
+        _ = try await reconciler.reconcile(desired(["FORWARD_CUST -j DROP"], generation: 1), apply: true)
+        let state = desired(["FORWARD_CUST -j ACCEPT"], generation: 2)
+        _ = try await reconciler.applyNow(try FirewallReconciler.parse(state.firewall)) { 2 }
+        try await netfilter.restore("*filter\n:FORWARD_CUST - [0:0]\nCOMMIT\n")  // drift right after the write
+        #expect(try await reconciler.reconcile(state, apply: true).isEmpty)
+        #expect(netfilter.chains(table: "filter")["FORWARD_CUST"]?.rules == [])
+        let newer = desired(["FORWARD_CUST -j ACCEPT"], generation: 3)
+        #expect(!(try await reconciler.reconcile(newer, apply: true)).isEmpty)
+        #expect(netfilter.chains(table: "filter")["FORWARD_CUST"]?.rules == ["-j ACCEPT"])
+    }
 }
 
 @Suite struct ClientGroupReconcilerTests {

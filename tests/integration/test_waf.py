@@ -165,6 +165,32 @@ def test_detect_mode_lets_attacks_through_and_records_them(waf):
     assert r.status_code == 200
 
 
+def test_responses_are_inspected_too(waf):
+    """Outbound: a backend page that leaks a MySQL error is caught by CRS's response rules
+    (RESPONSE-951 data leakages, with Debian's response body access for text/html)."""
+    c, lab, _ = waf
+    if c.get("/api/waf/services/web").status_code != 200:
+        create(c, {"name": "web", "port": 8080, "backend": f"http://{BACKEND}:{BACKEND_PORT}"})
+    r = c.put("/api/waf/services/web", {"mode": "detect"})
+    assert r.status_code == 200, r.text
+    code, body, _ = wait_until(lambda: (lambda x: x if x[0] == 200 else None)(fetch(lab, url(c, 8080, "/leak?outbound=1"))),
+                               timeout=10, what="detect mode in force")
+    assert "SQL syntax" in body
+
+    def recorded(marker):
+        return next((e for e in c.response("GET", "/api/waf/events?service=web")["events"] if marker in e["uri"]), None)
+    event = wait_until(lambda: recorded("outbound=1"), timeout=20, interval=0.5, what="the leaking response in the events")
+    assert event["action"] == "detected" and any(951000 <= rule["id"] < 952000 for rule in event["rules"]), event
+    # In block mode the leak does not reach the client.
+    r = c.put("/api/waf/services/web", {"mode": "block"})
+    assert r.status_code == 200, r.text
+    code, body, _ = wait_until(lambda: (lambda x: x if "SQL syntax" not in x[1] else None)(fetch(lab, url(c, 8080, "/leak?outbound=2"))),
+                               timeout=10, what="block mode in force")
+    event = wait_until(lambda: recorded("outbound=2"), timeout=20, interval=0.5, what="the blocked response in the events")
+    assert event["action"] == "blocked", event
+    assert fetch(lab, url(c, 8080, "/"))[:2] == (200, "ok: backend")
+
+
 def test_an_exclusion_for_one_rule_on_one_path_takes_effect(waf):
     c, lab, _ = waf
     attack = "id=1'%20OR%20'1'='1"
