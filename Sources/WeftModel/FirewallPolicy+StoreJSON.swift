@@ -15,24 +15,14 @@ extension FirewallPolicy: StoreJSONWritable {
         json.member("entries") { $0.entries(entries) }
         json.member("nextID") { $0.int(nextID) }
         json.member("ruleGroups") { json in
-            json.array(ruleGroups) { json, group in
-                json.open()
-                json.member("description") { $0.string(group.description) }
-                json.member("name") { $0.string(group.name) }
-                json.close()
-            }
+            json.array(ruleGroups) { json, group in json.strings([("description", group.description), ("name", group.name)]) }
         }
         json.member("sets") { json in
             json.array(sets) { json, set in
                 json.open()
                 json.member("description") { $0.string(set.description) }
                 json.member("entries") { json in
-                    json.array(set.entries) { json, entry in
-                        json.open()
-                        json.member("comment") { $0.string(entry.comment) }
-                        json.member("entry") { $0.string(entry.entry) }
-                        json.close()
-                    }
+                    json.array(set.entries) { json, entry in json.strings([("comment", entry.comment), ("entry", entry.entry)]) }
                 }
                 json.member("kind") { $0.string(set.kind.rawValue) }
                 json.member("name") { $0.string(set.name) }
@@ -70,6 +60,13 @@ struct StoreJSON {
         needsComma = false
         value(&self)
         needsComma = true
+    }
+
+    /// An object whose members are all strings, in the order given.
+    mutating func strings(_ members: [(String, String)]) {
+        open()
+        for (name, value) in members { member(name) { $0.string(value) } }
+        close()
     }
 
     mutating func string(_ text: String) { comma(); JSONWriter.writeString(text, into: &out); needsComma = true }
