@@ -1,3 +1,4 @@
+import WeftMesh
 import WeftModel
 import WeftStore
 
@@ -29,12 +30,20 @@ extension Controller {
         let generation = regenerate
             ? try commitReturningGeneration(principal, action, detail: "\(address) \(summary)") { db in
                 var stored = updated
-                let serial = try Store.regenerateClient(address: address, in: db)
-                stored.revoked.append(.init(serial: serial, name: ClientpackName.name(address), revokedAt: Store.now()))
-                try MeshRecording.set(stored, controller: meshControllerID, in: db)
+                let regenerated = try Store.regenerateClient(address: address, in: db)
+                stored.revoked.append(.init(serial: regenerated.revokedSerial, name: ClientpackName.name(address), revokedAt: Store.now()))
+                // The new keys travel to the mesh sealed, so every controller serves and admits them.
+                let sealed = try MeshRecording.keysetSecret(in: db).map { secret in
+                    try KeyMaterial(wireguardPrivateKey: regenerated.fresh.wireguardPrivateKey,
+                                    wireguardPublicKey: regenerated.fresh.wireguardPublicKey,
+                                    certificatePEM: regenerated.fresh.certificatePEM, privateKeyPEM: regenerated.fresh.privateKeyPEM)
+                        .sealed(address: address.description, serial: regenerated.serial, keysetSecret: secret)
+                } ?? ""
+                try MeshRecording.set(stored, controller: meshControllerID, in: db,
+                                      regenerated: .init(address: address.description, serial: regenerated.serial, sealed: sealed))
             }
             : try commitClientpacks(principal, action, detail: "\(address) \(summary)", updated)
-        if enabledChanged && !regenerate, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
+        if enabledChanged && !regenerate && meshAdmission.admitting, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
             try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
             reconciler.board.markApplied("overlay", generation: generation,
                                          message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by \(source)")

@@ -23,6 +23,8 @@ public final class Controller: Sendable {
     public let logger: Logger
     /// Prometheus metrics (`GET /metrics`).
     public let metrics = WeftMetrics()
+    /// Whether clients are admitted yet after a start (the mesh catch-up, issue 26).
+    public let meshAdmission = MeshAdmission()
     /// The firewall reconciler, for checking rule sets against the kernel before they are
     /// stored (nil: parse and lint only, as with --no-apply).
     public let firewall: FirewallReconciler?
@@ -95,6 +97,7 @@ public final class Controller: Sendable {
         self.options = options
         self.logger = logger
         reconciler = ReconcileService(store: store, subsystems: subsystems, applying: options.apply, logger: logger)
+        reconciler.hold(MeshAdmission.held) { [meshAdmission] in meshAdmission.holdReason() }
         reconciler.observePasses { [metrics] subsystem, duration, failed in
             metrics.recordReconcile(subsystem: subsystem, duration: duration, failed: failed)
         }

@@ -16,6 +16,7 @@ public enum ServeConfig {
         "wireguard-port": .number, "snmp-port": .number, "snmp-community": .text,
         "log-level": .text,
         "clientpack-expiry-warning": .number, "image-size-limit-mb": .number, "container-limit": .number,
+        "mesh-catch-up": .number,
     ]
 
     public static func arguments(_ file: FlatTOML, path: String) throws(CLIError) -> [String] {

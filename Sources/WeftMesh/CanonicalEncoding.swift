@@ -86,16 +86,28 @@ public struct Expiry: MeshValue {
     public var tieRank: Int { value.map { Int.max / 2 - min($0, Int.max / 4) } ?? 0 }
 }
 
-/// The pack's key generation and the serial of its current certificate.
+/// The pack's key generation, the serial of its current certificate and the key material
+/// itself, sealed (`KeyMaterial.sealed`; empty when the write carried none), so every
+/// controller of the mesh serves and admits the same key.
 public struct KeyGeneration: MeshValue {
     public var generation: Int
     public var serial: String
-    public init(generation: Int, serial: String) {
+    public var sealed: String
+    public init(generation: Int, serial: String, sealed: String = "") {
         self.generation = generation
         self.serial = serial
+        self.sealed = sealed
+    }
+    enum CodingKeys: String, CodingKey { case generation, serial, sealed }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        generation = try container.decode(Int.self, forKey: .generation)
+        serial = try container.decode(String.self, forKey: .serial)
+        sealed = try container.decodeIfPresent(String.self, forKey: .sealed) ?? ""
     }
     public func encode(into writer: inout CanonicalWriter) {
         writer.int(Int64(generation))
         writer.string(serial)
+        writer.string(sealed)
     }
 }

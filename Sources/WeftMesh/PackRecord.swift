@@ -102,8 +102,8 @@ public enum PackChange: Sendable, Equatable {
     case owner(String)
     case description(String)
     case expiresAt(Int?)
-    /// A regenerate: the new key's serial; the previous serial is revoked.
-    case regenerated(serial: String)
+    /// A regenerate: the new key's serial and its sealed material; the previous serial is revoked.
+    case regenerated(serial: String, sealed: String = "")
     case revoked(serial: String)
 }
 
@@ -116,9 +116,9 @@ extension PackRecord {
         case .owner(let value): owner = Register(Text(value), at: stamp)
         case .description(let value): description = Register(Text(value), at: stamp)
         case .expiresAt(let value): expiresAt = Register(Expiry(value), at: stamp)
-        case .regenerated(let serial):
+        case .regenerated(let serial, let sealed):
             if let old = key?.value.serial { revokedSerials.insert(old) }
-            key = Register(KeyGeneration(generation: (key?.value.generation ?? 0) + 1, serial: serial), at: stamp)
+            key = Register(KeyGeneration(generation: (key?.value.generation ?? 0) + 1, serial: serial, sealed: sealed), at: stamp)
             keySerials.insert(serial)
         case .revoked(let serial): revokedSerials.insert(serial)
         }

@@ -20,6 +20,12 @@ public final class ReconcileService: Service, Sendable {
     private let passObserver = Mutex<(@Sendable (String, Duration, Bool) -> Void)?>(nil)
     /// Called after each subsystem's reconcile (subsystem, duration, failed).
     public func observePasses(_ handler: @escaping @Sendable (String, Duration, Bool) -> Void) { passObserver.withLock { $0 = handler } }
+    private let holding = Mutex<(names: Set<String>, reason: @Sendable () -> String?)?>(nil)
+    /// Holds the subsystems `names` while `reason` returns one: a pass skips them and leaves
+    /// them `pending` with that reason (the mesh catch-up after a start, `MeshAdmission`).
+    public func hold(_ names: Set<String>, while reason: @escaping @Sendable () -> String?) {
+        holding.withLock { $0 = (names, reason) }
+    }
     private let wakes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -77,10 +83,17 @@ public final class ReconcileService: Service, Sendable {
             logger.error("cannot read desired state", metadata: ["error": "\(error)"])
             return
         }
+        let hold = holding.withLock { $0 }.flatMap { held in held.reason().map { (held.names, $0) } }
         for subsystem in subsystems {
             var status = board.status(subsystem.name) ?? SubsystemStatus(name: subsystem.name)
             status.desiredGeneration = max(status.desiredGeneration, desired.generation)
             status.updatedAt = Int(Date().timeIntervalSince1970)
+            if let (names, reason) = hold, names.contains(subsystem.name) {
+                status.state = .pending
+                status.message = reason
+                board.update(status)
+                continue
+            }
             let started = ContinuousClock.now
             defer { passObserver.withLock { $0 }?(subsystem.name, ContinuousClock.now - started, status.state == .error) }
             do {

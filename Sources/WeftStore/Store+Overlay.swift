@@ -86,18 +86,57 @@ extension SettingKey {
 }
 
 extension Store {
+    /// A regenerate's outcome: the replaced certificate's decimal serial and the new keys.
+    public struct Regenerated: Sendable {
+        public let revokedSerial: String
+        public let fresh: Keyset.Client
+        public var serial: String { (try? KeysetFactory.decimalSerial(certificatePEM: fresh.certificatePEM)) ?? "" }
+    }
+
     /// Regenerate: new WireGuard keys and a new TLS certificate for one client, in the
-    /// caller's transaction. Returns the replaced certificate's decimal serial.
-    public static func regenerateClient(address: IPv4Address, in db: Database) throws -> String {
+    /// caller's transaction.
+    public static func regenerateClient(address: IPv4Address, in db: Database) throws -> Regenerated {
         guard let keyset = try Row.fetchOne(db, sql: "SELECT ca_cert_pem, ca_key_pem FROM keyset WHERE id = 1"),
               let old = try Row.fetchOne(db, sql: "SELECT sequence, cert_pem FROM keyset_clients WHERE address = ?", arguments: [address.description])
         else { throw StoreError.corrupt("no keyset entry for \(address)") }
         let caCertificate = try Certificate(pemEncoded: keyset["ca_cert_pem"] as String)
         let caKey = try P256.Signing.PrivateKey(pemRepresentation: keyset["ca_key_pem"] as String)
         let fresh = try KeysetFactory.client(address: address, sequence: old["sequence"], caName: caCertificate.subject, caKey: caKey, now: Date())
+        try setClientKeys(address: address.description, wireguardPrivateKey: fresh.wireguardPrivateKey,
+                          wireguardPublicKey: fresh.wireguardPublicKey, certificatePEM: fresh.certificatePEM,
+                          privateKeyPEM: fresh.privateKeyPEM, in: db)
+        return Regenerated(revokedSerial: try KeysetFactory.decimalSerial(certificatePEM: old["cert_pem"] as String), fresh: fresh)
+    }
+
+    /// Installs a client's keys that another controller of the mesh generated, in the
+    /// caller's transaction, after checking them: the WireGuard public key is the private
+    /// key's, the certificate is the keyset CA's and carries `serial`. Returns false (and
+    /// changes nothing) when the client is unknown here or the keys are already installed.
+    public static func installClientKeys(address: String, serial: String, wireguardPrivateKey: String, wireguardPublicKey: String,
+                                         certificatePEM: String, privateKeyPEM: String, in db: Database) throws -> Bool {
+        guard let ca = try String.fetchOne(db, sql: "SELECT ca_cert_pem FROM keyset WHERE id = 1"),
+              let current = try String.fetchOne(db, sql: "SELECT wg_public_key FROM keyset_clients WHERE address = ?", arguments: [address])
+        else { return false }
+        guard current != wireguardPublicKey else { return false }
+        guard let raw = Data(base64Encoded: wireguardPrivateKey),
+              let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw),
+              key.publicKey.rawRepresentation.base64EncodedString() == wireguardPublicKey
+        else { throw StoreError.corrupt("the replicated WireGuard key of \(address) does not match its public key") }
+        let authority = try Certificate(pemEncoded: ca), certificate = try Certificate(pemEncoded: certificatePEM)
+        guard certificate.issuer == authority.subject, authority.publicKey.isValidSignature(certificate.signature, for: certificate),
+              try KeysetFactory.decimalSerial(certificatePEM: certificatePEM) == serial,
+              (try? P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM))?.publicKey.derRepresentation
+                == P256.Signing.PublicKey(certificate.publicKey)?.derRepresentation
+        else { throw StoreError.corrupt("the replicated certificate of \(address) is not this keyset's or does not match its key") }
+        try setClientKeys(address: address, wireguardPrivateKey: wireguardPrivateKey, wireguardPublicKey: wireguardPublicKey,
+                          certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM, in: db)
+        return true
+    }
+
+    static func setClientKeys(address: String, wireguardPrivateKey: String, wireguardPublicKey: String, certificatePEM: String,
+                              privateKeyPEM: String, in db: Database) throws {
         try db.execute(sql: """
             UPDATE keyset_clients SET wg_private_key = ?, wg_public_key = ?, cert_pem = ?, key_pem = ? WHERE address = ?
-            """, arguments: [fresh.wireguardPrivateKey, fresh.wireguardPublicKey, fresh.certificatePEM, fresh.privateKeyPEM, address.description])
-        return try KeysetFactory.decimalSerial(certificatePEM: old["cert_pem"] as String)
+            """, arguments: [wireguardPrivateKey, wireguardPublicKey, certificatePEM, privateKeyPEM, address])
     }
 }

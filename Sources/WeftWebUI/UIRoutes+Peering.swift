@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import WeftApp
 import WeftHTTP
@@ -68,7 +69,8 @@ extension UIRoutes {
         html += """
         <section class="card" aria-labelledby="self-title"><h2 id="self-title">This controller</h2>
         \(facts_([("Peer id", own.map(String.init) ?? "not set"), ("Overlay address", own.map { topology.managers[$0 - 1].description } ?? "—"),
-                  ("Controllers in the topology", "\(topology.managers.count)")]))
+                  ("Controllers in the topology", "\(topology.managers.count)"),
+                  ("Clients admitted", Self.catchUpText(controller.meshAdmission.current))]))
         <form method="post" action="/ui/peering/self" id="self-form" data-confirm="Change this controller's peer id? Its overlay address changes with it.">\(UIPage.csrfField(session))
         <label for="self-id">Peer id</label>
         <select id="self-id" name="id">\(own == nil ? "<option value=\"\" selected>not set</option>" : "")\(options)</select>
@@ -129,6 +131,17 @@ extension UIRoutes {
 }
 
 extension UIRoutes {
+    /// Whether clients are admitted after the start: at once, after catching up with a
+    /// peer, after the bound, or not yet.
+    static func catchUpText(_ c: MeshCatchUp) -> String {
+        switch c.phase {
+        case .notNeeded: "yes"
+        case .caughtUp: "yes: key state caught up with controller \(c.peer.map(String.init) ?? "?")"
+        case .timedOut: "yes: no peer answered within \(Int(c.bound)) s"
+        case .waiting: "not yet: " + (c.holdReason(now: Date().timeIntervalSince1970) ?? "")
+        }
+    }
+
     /// The peer's key state exchange: in step, or apart for how long and why.
     static func meshStateCell(_ state: JSONValue?) -> String {
         guard let state else { return "" }

@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Largest image archive accepted by the container system, in MiB.") var imageSizeLimitMb = 512
     @Option(help: "Most containers running at once (VNS3: 10).") var containerLimit = ContainerSystemConfig.defaultLimit
+    @Option(help: "Seconds a peered controller waits after it starts for one key-state exchange with a peer before it admits clients anyway (0: admit at once).")
+    var meshCatchUp = 30
     @Option(help: "A TOML file of these options (default /etc/weft/weft.toml when it exists); options given here override it.")
     var config: String?
 
@@ -45,6 +47,7 @@ struct Serve: AsyncParsableCommand {
         if let privateIP, IPv4Address(privateIP) == nil { throw ValidationError("--private-ip: \(privateIP) is not an IPv4 address") }
         if let publicIP, IPv4Address(publicIP) == nil { throw ValidationError("--public-ip: \(publicIP) is not an IPv4 address") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1-65535") }
+        guard (0...86_400).contains(meshCatchUp) else { throw ValidationError("--mesh-catch-up must be 0-86400 seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
 
@@ -101,6 +104,8 @@ struct Serve: AsyncParsableCommand {
                                         wireguard: noApply ? nil : overlaySocket, openvpn: noApply ? nil : openvpn,
                                         overlay: noApply ? nil : overlay, ipsec: noApply ? nil : ipsec, bird: noApply ? nil : bird,
                                         peering: noApply ? nil : peering)
+        // A controller of a mesh admits no client until its key state has caught up (issue 26).
+        controller.meshAdmission.begin(needed: !noApply && !controller.snapshot.peers.peers.isEmpty, bound: Double(meshCatchUp))
         let facts = await controller.facts.refresh()
         if let address = facts.privateIP?.description {
             ipsec.setLocalAddress(address)

@@ -143,6 +143,39 @@ def test_changes_on_both_sides_of_a_partition_merge_when_it_heals(mesh):
     wait_until(lambda: all(pack(c, F)["enabled"] is True for c in mesh), timeout=15, what="F enabled again")
 
 
+H = "100.127.255.203"
+
+
+def private_key(config):
+    return next(line.split("=", 1)[1].strip() for line in config.splitlines() if line.startswith("PrivateKey"))
+
+
+def test_a_regenerate_on_one_controller_replaces_the_key_on_every_controller(lab, mesh):
+    """Issue 26: regenerate on controller 1 → the old file gets no answer from any of the
+    three controllers, and the new one (downloaded from each) works on each."""
+    old = {i: c.get(f"/api/clientpack?name={H}&fileformat=wireguard").text for i, c in enumerate(mesh, 1)}
+    assert len({private_key(text) for text in old.values()}) == 1
+    assert mesh[0].put("/api/clientpack", {"name": H, "regenerate": True}).status_code == 200
+    started = time.monotonic()
+
+    def fresh_everywhere():
+        keys = {private_key(c.get(f"/api/clientpack?name={H}&fileformat=wireguard").text) for c in mesh}
+        return len(keys) == 1 and keys != {private_key(old[1])}
+    wait_until(fresh_everywhere, timeout=20, interval=0.2, what="the regenerated key on controllers 2 and 3")
+    print(f"regenerated key served by all three after {time.monotonic() - started:.2f} s")
+    for i, c in enumerate(mesh, 1):
+        c.wait_applied("overlay")
+        stale = lab.add_wireguard_client()
+        stale.connect(old[i], f"{H}/26")
+        assert not any(stale.ping(OVERLAY[i], timeout=1) for _ in range(3)), f"controller {i} still answers the old key"
+        stale.stop()
+        fresh = lab.add_wireguard_client()
+        fresh.connect(c.get(f"/api/clientpack?name={H}&fileformat=wireguard").text, f"{H}/26")
+        wait_until(lambda: fresh.ping(OVERLAY[i]), timeout=20, what=f"the new key on controller {i}")
+        fresh.stop()
+    wait_until(lambda: digests_agree(mesh), timeout=30, what="the same digest everywhere after the regenerate")
+
+
 def test_clients_reach_each_other_through_the_mesh_and_fail_over(lab, mesh):
     c1, c2, c3 = mesh
     a, b = lab.add_wireguard_client(), lab.add_wireguard_client()

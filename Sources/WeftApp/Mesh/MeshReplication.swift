@@ -36,27 +36,56 @@ extension Controller {
 public enum MeshRecording {
     public static func physicalMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
+    /// A regenerate to record with a write: the pack, its new certificate's serial and the
+    /// new keys sealed for the mesh (`KeyMaterial.sealed`).
+    public struct Regenerate: Sendable {
+        public let address: String
+        public let serial: String
+        public let sealed: String
+        public init(address: String, serial: String, sealed: String) {
+            self.address = address
+            self.serial = serial
+            self.sealed = sealed
+        }
+    }
+
     /// Writes the clientpack states in the caller's transaction and records every changed
-    /// field in the mesh state, stamped with this controller's clock. Every local clientpack
-    /// write goes through here.
-    public static func set(_ packs: ClientpackStates, controller: Int, in db: Database, physical: Int64 = physicalMillis()) throws {
+    /// field in the mesh state, stamped with this controller's clock, and a regenerate's new
+    /// key. Every local clientpack write goes through here.
+    public static func set(_ packs: ClientpackStates, controller: Int, in db: Database, regenerated: Regenerate? = nil,
+                           physical: Int64 = physicalMillis()) throws {
         let before = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
         var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
         var clock = HybridClock(controller: controller, last: stored.last)
-        if stored.state.record(from: before, to: packs, clock: &clock, physical: physical) {
+        var changed = stored.state.record(from: before, to: packs, clock: &clock, physical: physical)
+        if let regenerated {
+            stored.state.apply(.regenerated(serial: regenerated.serial, sealed: regenerated.sealed), to: regenerated.address,
+                               clock: &clock, physical: physical)
+            changed = true
+        }
+        if changed {
             stored.last = clock.last
             try Store.set(.meshState, stored, in: db)
         }
         try Store.set(.clientpacks, packs, in: db)
     }
 
-    /// Merges a peer's state into the stored one, in the caller's transaction; returns the
-    /// clientpack states to enforce, or nil when the merge changed nothing.
+    /// What a merge changed here: the clientpack states to enforce, and how many packs took
+    /// a key another controller generated (the snapshot's keys must then be re-read).
+    public struct Merged: Sendable {
+        public let packs: ClientpackStates
+        public let keysInstalled: Int
+    }
+
+    /// Merges a peer's state into the stored one, in the caller's transaction, and installs
+    /// every key that won the merge and is not this controller's own; returns nil when the
+    /// merge changed nothing.
     public static func merge(_ remote: MeshState, controller: Int, in db: Database,
-                             physical: Int64 = physicalMillis()) throws -> ClientpackStates? {
+                             physical: Int64 = physicalMillis()) throws -> Merged? {
         var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
         let merged = stored.state.merged(remote)
         guard merged != stored.state else { return nil }
+        let installed = try installKeys(from: stored.state, to: merged, in: db)
         var clock = HybridClock(controller: controller, last: stored.last)
         if let newest = remote.packs.values.map(\.version).max() { try? clock.receive(newest, physical: physical) }
         stored.state = merged
@@ -65,7 +94,31 @@ public enum MeshRecording {
         let local = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
         let applied = merged.applied(to: local, now: Int(physical / 1000))
         try Store.set(.clientpacks, applied, in: db)
-        return applied
+        return Merged(packs: applied, keysInstalled: installed)
+    }
+
+    /// The keys of the packs whose key register the merge changed, opened and installed in
+    /// the keyset. A key that cannot be opened (another keyset) or fails its checks is left
+    /// out; its serial is refused all the same once it is superseded.
+    static func installKeys(from before: MeshState, to after: MeshState, in db: Database) throws -> Int {
+        guard let secret = try keysetSecret(in: db) else { return 0 }
+        var installed = 0
+        for (address, record) in after.packs {
+            guard let key = record.key?.value, !key.sealed.isEmpty, before.packs[address]?.key?.value != key,
+                  let material = try? KeyMaterial.opened(key.sealed, address: address, serial: key.serial, keysetSecret: secret)
+            else { continue }
+            if (try? Store.installClientKeys(address: address, serial: key.serial, wireguardPrivateKey: material.wireguardPrivateKey,
+                                             wireguardPublicKey: material.wireguardPublicKey, certificatePEM: material.certificatePEM,
+                                             privateKeyPEM: material.privateKeyPEM, in: db)) == true {
+                installed += 1
+            }
+        }
+        return installed
+    }
+
+    /// SHA-256 of the keyset's CA key: the secret every controller of the mesh shares.
+    public static func keysetSecret(in db: Database) throws -> [UInt8]? {
+        try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1").map { Array(SHA256.hash(data: Array($0.utf8))) }
     }
 }
 
@@ -88,8 +141,12 @@ extension Controller {
         let result = try store.write(actor: "mesh:\(peer)", action: "mesh.merge", detail: "from controller \(peer)") { db in
             try MeshRecording.merge(remote, controller: controllerID, in: db)
         }
-        guard let packs = result.value else { return false }
-        takeInPlace(generation: result.generation) { $0.clientpacks = packs }
+        guard let merged = result.value else { return false }
+        if merged.keysInstalled > 0 {
+            refresh()
+        } else {
+            takeInPlace(generation: result.generation) { $0.clientpacks = merged.packs }
+        }
         reconciler.wake()
         return true
     }
@@ -99,9 +156,7 @@ extension Controller {
     /// The secret the mesh keys derive from: SHA-256 of the keyset CA's private key, which
     /// every controller of the mesh holds after the keyset transfer (nil before a keyset).
     public func meshKeysetSecret() throws -> [UInt8]? {
-        try store.read { db in
-            try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1")
-        }.map { Array(SHA256.hash(data: Array($0.utf8))) }
+        try store.read { db in try MeshRecording.keysetSecret(in: db) }
     }
 
     /// The controllers of the topology by peering id (1…the number of managers).

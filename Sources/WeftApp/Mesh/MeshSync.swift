@@ -70,6 +70,11 @@ public final class MeshSync: Service, Sendable {
 
     /// One round with every peer that needs one, in parallel.
     func pass() async {
+        if controller.meshAdmission.expire() {
+            controller.logger.warning("admitting clients: no peer answered a key-state exchange within the catch-up bound",
+                                      metadata: ["bound_seconds": "\(Int(controller.meshAdmission.current.bound))"])
+            controller.reconciler.wake()
+        }
         let me = controller.meshControllerID
         let targets = controller.snapshot.peers.peers
         guard me > 0, !targets.isEmpty, let secret = try? controller.meshKeysetSecret(), let local = try? controller.meshState() else { return }
@@ -122,6 +127,10 @@ public final class MeshSync: Service, Sendable {
         for address in addresses(peer) {
             do {
                 try await exchange(with: peer.id, address: address, secret: secret)
+                if controller.meshAdmission.caughtUp(with: peer.id) {
+                    controller.logger.notice("admitting clients: the key state has caught up", metadata: ["peer": "\(peer.id)"])
+                    controller.reconciler.wake()
+                }
                 return
             } catch {
                 lastError = "\(address): \(error)"

@@ -33,7 +33,17 @@ public enum PeeringView {
         }
         status["managers"] = .object(managers)
         if let digest = try? controller.meshState().state.digest { status["mesh_state_digest"] = .string(digest) }
+        status["mesh_catch_up"] = catchUp(controller.meshAdmission.current)
         return .object(status)
+    }
+
+    /// Whether this controller admits clients yet after its start, and why.
+    public static func catchUp(_ c: MeshCatchUp) -> JSONValue {
+        var o: JSONObject = ["state": .string(c.phase.rawValue), "bound_seconds": .int(Int(c.bound)),
+                             "since": .string(Timestamps.iso8601(Int(c.since))), "admitting": .bool(c.admitting)]
+        if let t = c.endedAt { o["ended_at"] = .string(Timestamps.iso8601(Int(t))) }
+        if let p = c.peer { o["peer"] = .int(p) }
+        return .object(o)
     }
 
     /// The key state exchange with one peer: whether the digests agree, the lag since they
