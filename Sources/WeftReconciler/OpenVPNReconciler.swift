@@ -12,6 +12,16 @@ public struct OpenVPNReconciler: SubsystemReconciler {
     public let paths: OpenVPNFiles.ServerPaths
     let process: ManagedProcess
     let port: Int
+    /// The files last written and read back (a toggle's pass within 10 s diffs against them
+    /// instead of reading every client-config file, `Verified`).
+    private let written = Verified<Written>()
+
+    struct Written: Sendable, Equatable {
+        var clients: [String: String]
+        var revoked: String
+        var config: String
+        var ca: String
+    }
 
     public init(directory: String, runtime: String = "/run/weft", port: Int = OpenVPNFiles.port) {
         paths = .init(directory: directory, runtime: runtime)
@@ -35,18 +45,24 @@ public struct OpenVPNReconciler: SubsystemReconciler {
             wantedClients[ClientpackName.name(address)] = OpenVPNFiles.clientConfigFile(address: address, controller: plan.address, overlay: topology.subnet)
         }
         let files = FileManager.default
-        let presentClients = Set((try? files.contentsOfDirectory(atPath: paths.clientConfigDirectory)) ?? [])
-        let caChanged = (try? String(contentsOfFile: paths.ca, encoding: .utf8)) != keys.caCertificatePEM
-        let configChanged = (try? String(contentsOfFile: paths.config, encoding: .utf8)) != serverConfig
-        let removed = presentClients.subtracting(wantedClients.keys).sorted()
         let revokedText = desired.clientpacks.revoked.map { $0.serial + "\n" }.joined()
-        let previousRevoked = Set(((try? String(contentsOfFile: paths.revokedSerials, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
+        let wanted = Written(clients: wantedClients, revoked: revokedText, config: serverConfig, ca: keys.caCertificatePEM)
+        // What is on disk: as last written when that was read back within 10 s, else read.
+        let known = written.recentEntry
+        let present = known?.plan ?? Written(
+            clients: Dictionary(uniqueKeysWithValues: ((try? files.contentsOfDirectory(atPath: paths.clientConfigDirectory)) ?? []).map { name in
+                (name, wantedClients[name] == nil ? "" : (try? String(contentsOfFile: "\(paths.clientConfigDirectory)/\(name)", encoding: .utf8)) ?? "")
+            }),
+            revoked: (try? String(contentsOfFile: paths.revokedSerials, encoding: .utf8)) ?? "",
+            config: (try? String(contentsOfFile: paths.config, encoding: .utf8)) ?? "",
+            ca: (try? String(contentsOfFile: paths.ca, encoding: .utf8)) ?? "")
+        let caChanged = present.ca != wanted.ca
+        let configChanged = present.config != wanted.config
+        let removed = Set(present.clients.keys).subtracting(wantedClients.keys).sorted()
+        let previousRevoked = Set(present.revoked.split(separator: "\n").map(String.init))
         let newlyRevoked = desired.clientpacks.revoked.filter { !previousRevoked.contains($0.serial) }
-        let revokedChanged = (try? String(contentsOfFile: paths.revokedSerials, encoding: .utf8)) != revokedText
-        var stale: [String] = []
-        for (name, text) in wantedClients where (try? String(contentsOfFile: "\(paths.clientConfigDirectory)/\(name)", encoding: .utf8)) != text {
-            stale.append(name)
-        }
+        let revokedChanged = present.revoked != revokedText
+        let stale = wantedClients.filter { present.clients[$0.key] != $0.value }.map(\.key)
 
         var changes: [Change] = []
         if caChanged { changes.append(Change(name, "server certificate from the keyset CA")) }
@@ -56,7 +72,12 @@ public struct OpenVPNReconciler: SubsystemReconciler {
         if revokedChanged { changes.append(Change(name, "revoked certificates: \(desired.clientpacks.revoked.count) (\(newlyRevoked.count) new, disconnected)")) }
         if !process.isRunning { changes.append(Change(name, "start openvpn")) }
         guard apply else { return changes }
-        if changes.isEmpty { return [] }
+        if changes.isEmpty {
+            if known == nil { written.record(wanted) }
+            return []
+        }
+        // Until this pass has written everything, the disk is read again.
+        written.forget()
 
         try files.createDirectory(atPath: paths.clientConfigDirectory, withIntermediateDirectories: true)
         try files.createDirectory(atPath: paths.runtime, withIntermediateDirectories: true)
@@ -110,6 +131,9 @@ public struct OpenVPNReconciler: SubsystemReconciler {
                 throw SystemError.io("openvpn did not come up: \(log.split(separator: "\n").suffix(3).joined(separator: " | "))")
             }
         }
+        // Files written from a trusted record keep that record's time: the disk is read
+        // back at least every 10 s of passes, however often toggles come.
+        written.record(wanted, at: known?.at ?? .now)
         return changes
     }
 

@@ -11,8 +11,18 @@ public final class StatusBoard: Sendable {
         entries = Mutex(Dictionary(uniqueKeysWithValues: subsystems.map { ($0, SubsystemStatus(name: $0)) }))
     }
 
+    /// A pass's result. A pass works on the desired state it read when it began: when a
+    /// write path (`markApplied`) put a later generation into effect meanwhile, that entry
+    /// stays — the pass's older view would set the applied generation back (a toggle at
+    /// 10,000 clientpacks then looked unapplied until the next whole pass ended).
     public func update(_ status: SubsystemStatus) {
-        entries.withLock { $0[status.name] = status }
+        entries.withLock { table in
+            if let current = table[status.name], current.state == .ok, status.state != .error,
+               let applied = current.appliedGeneration, applied > status.desiredGeneration {
+                return
+            }
+            table[status.name] = status
+        }
     }
 
     public var all: [SubsystemStatus] {

@@ -1,8 +1,10 @@
 /// Runs `wireguard-go -f DEVICE` as a child of the daemon (the kernel has no WireGuard
 /// module here), and stops it when the daemon stops or restarts.
 public protocol WireGuardDaemon: Sendable {
-    /// Starts the userspace device unless its UAPI socket already answers.
-    func ensureRunning(socket: any WireGuardControl) async throws
+    /// Starts the userspace device unless it runs (a child of this daemon that is alive, or
+    /// a UAPI socket that answers); true when it had to start it (the device is new and empty).
+    @discardableResult
+    func ensureRunning(socket: any WireGuardControl) async throws -> Bool
     func stop()
 }
 
@@ -15,12 +17,16 @@ public final class WireGuardGo: WireGuardDaemon {
         process = ManagedProcess(tool: "wireguard-go", arguments: ["-f", device])
     }
 
-    public func ensureRunning(socket: any WireGuardControl) async throws {
-        if (try? await socket.get()) != nil { return }
+    /// A live child is trusted without a UAPI dump (at 10,000 peers a dump costs more than
+    /// the rest of a pass); a hung one is found by the reconciler's periodic read-back.
+    @discardableResult
+    public func ensureRunning(socket: any WireGuardControl) async throws -> Bool {
+        if process.isRunning { return false }
+        if (try? await socket.get()) != nil { return false }
         process.stop()
         try process.start()
         for _ in 0..<100 {
-            if (try? await socket.get()) != nil { return }
+            if (try? await socket.get()) != nil { return true }
             guard process.isRunning else { throw SystemError.io("wireguard-go exited while starting \(device)") }
             try await Task.sleep(for: .milliseconds(50))
         }
