@@ -15,35 +15,54 @@ extension Controller {
                                  identity: ClientpackIdentity.Change = .init(),
                                  principal: String?, source: String = "the API", action: String = "clientpack.update") async throws -> ClientpackState {
         let identity = try identity.validated()
-        var packs = snapshot.clientpacks
-        let before = packs.state(address.description)
-        var pack = identity.applied(to: before)
-        if let enabled { pack.enabled = enabled }
-        if let checkedOut { pack.checkedOut = checkedOut }
-        guard pack != before || regenerate else { return pack }
-        packs.byAddress[address.description] = pack
+        let key = address.description
+        /// The pack after this change, from the states as they are when it applies.
+        func changed(_ before: ClientpackState) -> ClientpackState {
+            var pack = identity.applied(to: before)
+            if let enabled { pack.enabled = enabled }
+            if let checkedOut { pack.checkedOut = checkedOut }
+            return pack
+        }
+        let seen = snapshot.clientpacks.state(key)
+        guard changed(seen) != seen || regenerate else { return seen }
         let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil,
                        identity.isEmpty ? nil : identity.summary]
             .compactMap { $0 }.joined(separator: " ")
-        let updated = packs
-        let enabledChanged = pack.enabled != snapshot.clientpacks.state(address.description).enabled
-        let generation = regenerate
-            ? try commitReturningGeneration(principal, action, detail: "\(address) \(summary)") { db in
-                var stored = updated
+        let before: ClientpackState, pack: ClientpackState, generation: Int
+        if regenerate {
+            let controllerID = meshControllerID
+            let result = try store.write(actor: principal ?? "system", action: action, detail: "\(address) \(summary)") { db -> (ClientpackState, ClientpackState) in
+                let stored = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
+                var packs = stored
+                let old = packs.state(key), new = changed(old)
+                packs.byAddress[key] = new
                 let regenerated = try Store.regenerateClient(address: address, in: db)
-                stored.revoked.append(.init(serial: regenerated.revokedSerial, name: ClientpackName.name(address), revokedAt: Store.now()))
+                packs.revoked.append(.init(serial: regenerated.revokedSerial, name: ClientpackName.name(address), revokedAt: Store.now()))
                 // The new keys travel to the mesh sealed, so every controller serves and admits them.
                 let sealed = try MeshRecording.keysetSecret(in: db).map { secret in
                     try KeyMaterial(wireguardPrivateKey: regenerated.fresh.wireguardPrivateKey,
                                     wireguardPublicKey: regenerated.fresh.wireguardPublicKey,
                                     certificatePEM: regenerated.fresh.certificatePEM, privateKeyPEM: regenerated.fresh.privateKeyPEM)
-                        .sealed(address: address.description, serial: regenerated.serial, keysetSecret: secret)
+                        .sealed(address: key, serial: regenerated.serial, keysetSecret: secret)
                 } ?? ""
-                try MeshRecording.set(stored, controller: meshControllerID, in: db,
-                                      regenerated: .init(address: address.description, serial: regenerated.serial, sealed: sealed))
+                try MeshRecording.set(packs, before: stored, controller: controllerID, in: db,
+                                      regenerated: .init(address: key, serial: regenerated.serial, sealed: sealed))
+                return (old, new)
             }
-            : try commitClientpacks(principal, action, detail: "\(address) \(summary)", updated)
-        if enabledChanged && !regenerate && meshAdmission.admitting, let overlay, let keys = snapshot.overlayKeys, let hex = keys.clientHex[address.description] {
+            // New keys: the snapshot is re-read whole.
+            refresh()
+            reconciler.wake()
+            (before, pack, generation) = (result.value.0, result.value.1, result.generation)
+        } else {
+            let result = try commitClientpacks(principal, action, detail: "\(address) \(summary)") { packs, _ -> (ClientpackState, ClientpackState) in
+                let old = packs.state(key), new = changed(old)
+                packs.byAddress[key] = new
+                return (old, new)
+            }
+            (before, pack, generation) = (result.value.0, result.value.1, result.generation)
+        }
+        if pack.enabled != before.enabled && !regenerate && meshAdmission.admitting, let overlay, let keys = snapshot.overlayKeys,
+           let hex = keys.clientHex[key] {
             try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)
             reconciler.board.markApplied("overlay", generation: generation,
                                          message: "clientpack \(ClientpackName.name(address)) \(pack.enabled ? "enabled" : "disabled") by \(source)")
@@ -55,22 +74,26 @@ extension Controller {
     /// Sets (value) or removes (nil) one tag; removing a tag that is not there is a 404.
     @discardableResult
     public func tagClientpack(_ address: IPv4Address, key: String, value: String?, principal: String?) async throws -> ClientpackState {
-        var packs = snapshot.clientpacks
-        let before = packs.state(address.description)
-        var pack = before
-        if let value {
-            guard !key.isEmpty, key.utf8.count <= 64, value.utf8.count <= 256 else {
+        if value != nil {
+            guard !key.isEmpty, key.utf8.count <= 64, (value ?? "").utf8.count <= 256 else {
                 throw ValidationError(.argument, "Tag \"key\" must be 1 to 64 bytes and \"value\" at most 256")
             }
-            pack.tags[key] = value
-        } else {
-            guard pack.tags.removeValue(forKey: key) != nil else {
-                throw ValidationError(.notFound, "Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"")
-            }
         }
-        packs.byAddress[address.description] = pack
-        _ = try commitClientpacks(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)", packs)
-        await moveInGroups(address, from: before, to: pack)
-        return pack
+        let name = address.description
+        let result = try commitClientpacks(principal, value == nil ? "clientpack.untag" : "clientpack.tag", detail: "\(address) \(key)") { packs, _ in
+            let before = packs.state(name)
+            var pack = before
+            if let value {
+                pack.tags[key] = value
+            } else {
+                guard pack.tags.removeValue(forKey: key) != nil else {
+                    throw ValidationError(.notFound, "Clientpack \(ClientpackName.name(address)) has no tag \"\(key)\"")
+                }
+            }
+            packs.byAddress[name] = pack
+            return (before, pack)
+        }
+        await moveInGroups(address, from: result.value.0, to: result.value.1)
+        return result.value.1
     }
 }

@@ -149,16 +149,25 @@ public final class Controller: Sendable {
     }
 
     /// A write that changes only the clientpack states (enable, check-out, tags, owner,
-    /// expiry): one transaction like `commitReturningGeneration`, then the snapshot takes
-    /// the new states and generation in place instead of being re-read whole, which costs a
-    /// read of every keyset row (O(packs)).
-    public func commitClientpacks(_ principal: String?, _ action: String, detail: String, _ packs: ClientpackStates) throws -> Int {
-        let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db in
-            try MeshRecording.set(packs, controller: meshControllerID, in: db)
+    /// expiry): `change` runs on the states as the store holds them, inside the transaction
+    /// (a change made from the snapshot instead lost a concurrent write: both started from
+    /// the same snapshot and the later one stored the earlier one's pack back as it was);
+    /// then the snapshot takes the new states and generation in place instead of being
+    /// re-read whole, which costs a read of every keyset row (O(packs)).
+    public func commitClientpacks<T>(_ principal: String?, _ action: String, detail: String,
+                                     _ change: (inout ClientpackStates, Database) throws -> T) throws -> (value: T, generation: Int) {
+        let controllerID = meshControllerID
+        let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db -> (T, ClientpackStates) in
+            let before = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
+            var packs = before
+            let value = try change(&packs, db)
+            try MeshRecording.set(packs, before: before, controller: controllerID, in: db)
+            return (value, packs)
         }
+        let packs = result.value.1
         takeInPlace(generation: result.generation) { $0.clientpacks = packs }
         reconciler.wake()
-        return result.generation
+        return (result.value.0, result.generation)
     }
 
     /// A batch of firewall writes (`changeFirewall`): one transaction with an audit row per

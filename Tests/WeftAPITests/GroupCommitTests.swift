@@ -18,7 +18,7 @@ import WeftSystemTesting
                 group.addTask { _ = try await controller.addFirewallRule(rule, at: nil, actor: "api") }
                 group.addTask {
                     // An in-place write of another part of the snapshot, racing the batch's.
-                    _ = try controller.commitClientpacks("api", "clientpack.update", detail: "", controller.snapshot.clientpacks)
+                    _ = try controller.commitClientpacks("api", "clientpack.update", detail: "") { _, _ in }
                 }
             }
             try await group.waitForAll()
@@ -65,7 +65,7 @@ import WeftSystemTesting
         let batch = try controller.store.write(lines: [.init(actor: "api", action: "firewall.rule.create", detail: "")]) { db in
             try Store.set(.firewall, frozen, in: db)
         }
-        let overtaking = try controller.commitClientpacks("api", "clientpack.update", detail: "", controller.snapshot.clientpacks)
+        let overtaking = try controller.commitClientpacks("api", "clientpack.update", detail: "") { _, _ in }.generation
         #expect(overtaking == batch.generation + 1)
         controller.takeInPlace(generation: batch.generation) { $0.firewall = frozen }
         #expect(controller.snapshot.firewall.entries.map(\.rule) == ["FORWARD_CUST -s 10.9.9.0/24 -j DROP"])
@@ -88,9 +88,10 @@ import WeftSystemTesting
             try Store.set(.firewall, frozen, in: db)
         }
         #expect(batch.generation == before + 1)
-        var packs = controller.snapshot.clientpacks
-        packs.byAddress["100.127.255.193", default: ClientpackState()].description = "soak"
-        let overtaking = try controller.commitClientpacks("api", "clientpack.update", detail: "", packs)
+        let (packs, overtaking) = try controller.commitClientpacks("api", "clientpack.update", detail: "") { packs, _ in
+            packs.byAddress["100.127.255.193", default: ClientpackState()].description = "soak"
+            return packs
+        }
         // Before the batch's own in-place step: the snapshot already holds both writes.
         #expect(controller.snapshot.generation == overtaking)
         #expect(controller.snapshot.firewall.entries.map(\.rule) == ["FORWARD_CUST -s 10.9.8.0/24 -j DROP"])
@@ -105,9 +106,10 @@ import WeftSystemTesting
         let harness = try TestController()
         let controller = harness.controller
         for i in 0..<3 {
-            var packs = controller.snapshot.clientpacks
-            packs.byAddress["100.127.255.193", default: ClientpackState()].description = "t\(i)"
-            let generation = try controller.commitClientpacks("api", "clientpack.update", detail: "", packs)
+            let (packs, generation) = try controller.commitClientpacks("api", "clientpack.update", detail: "") { packs, _ in
+                packs.byAddress["100.127.255.193", default: ClientpackState()].description = "t\(i)"
+                return packs
+            }
             #expect(controller.snapshot.generation == generation && controller.snapshot.clientpacks == packs)
         }
     }

@@ -52,9 +52,9 @@ public enum MeshRecording {
     /// Writes the clientpack states in the caller's transaction and records every changed
     /// field in the mesh state, stamped with this controller's clock, and a regenerate's new
     /// key. Every local clientpack write goes through here.
-    public static func set(_ packs: ClientpackStates, controller: Int, in db: Database, regenerated: Regenerate? = nil,
-                           physical: Int64 = physicalMillis()) throws {
-        let before = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
+    public static func set(_ packs: ClientpackStates, before known: ClientpackStates? = nil, controller: Int, in db: Database,
+                           regenerated: Regenerate? = nil, physical: Int64 = physicalMillis()) throws {
+        let before = try known ?? Store.get(.clientpacks, in: db) ?? ClientpackStates()
         var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
         var clock = HybridClock(controller: controller, last: stored.last)
         var changed = stored.state.record(from: before, to: packs, clock: &clock, physical: physical)

@@ -26,19 +26,20 @@ extension Controller {
         let low = try address(low, "low_ip", topology.clients.first!)
         let high = try address(high, "high_ip", topology.clients.last!)
         guard low.value <= high.value else { throw ValidationError(.argument, "Empty range: low_ip \(low) is above high_ip \(high)") }
-        var packs = snapshot.clientpacks
-        guard let (index, found) = topology.clients.enumerated().first(where: { _, address in
-            let state = packs.state(address.description)
-            return (low.value...high.value).contains(address.value) && !state.checkedOut && (state.enabled || includeDisabled)
-        }) else {
-            throw ValidationError(.notFound, "No clientpack left between \(low) and \(high) that is not checked out")
+        // Chosen inside the transaction: two requests at once never check out the same pack.
+        let result = try commitClientpacks(actor, "clientpack.next_available", detail: "\(low)-\(high)") { packs, _ in
+            guard let (index, found) = topology.clients.enumerated().first(where: { _, address in
+                let state = packs.state(address.description)
+                return (low.value...high.value).contains(address.value) && !state.checkedOut && (state.enabled || includeDisabled)
+            }) else {
+                throw ValidationError(.notFound, "No clientpack left between \(low) and \(high) that is not checked out")
+            }
+            var pack = packs.state(found.description)
+            pack.checkedOut = true
+            packs.byAddress[found.description] = pack
+            return (found, index, pack)
         }
-        var pack = packs.state(found.description)
-        pack.checkedOut = true
-        packs.byAddress[found.description] = pack
-        let frozen = packs
-        try commit(actor, "clientpack.next_available", detail: found.description) { db in try MeshRecording.set(frozen, controller: meshControllerID, in: db) }
-        return (found, index, pack)
+        return result.value
     }
 
     /// Sets every pack's enabled and/or checked-out flag and identity fields (owner,
@@ -48,19 +49,16 @@ extension Controller {
                                      asynchronous: Bool, actor: String?) throws -> String? {
         let identity = try identity.validated()
         let topology = try Self.clientTopology(snapshot)
-        var packs = snapshot.clientpacks
-        for address in topology.clients {
-            var pack = identity.applied(to: packs.state(address.description))
-            if let enabled { pack.enabled = enabled }
-            if let checkedOut { pack.checkedOut = checkedOut }
-            packs.byAddress[address.description] = pack
-        }
-        let frozen = packs
         let token = "\(Store.now())_\(Self.taskToken())"
-        try commit(actor, "clientpacks.update",
-                   detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" },
-                                      identity.isEmpty ? nil : identity.summary].compactMap { $0 }.joined(separator: " ")) { db in
-            try MeshRecording.set(frozen, controller: meshControllerID, in: db)
+        _ = try commitClientpacks(actor, "clientpacks.update",
+                                  detail: "all: " + [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" },
+                                                     identity.isEmpty ? nil : identity.summary].compactMap { $0 }.joined(separator: " ")) { packs, db in
+            for address in topology.clients {
+                var pack = identity.applied(to: packs.state(address.description))
+                if let enabled { pack.enabled = enabled }
+                if let checkedOut { pack.checkedOut = checkedOut }
+                packs.byAddress[address.description] = pack
+            }
             if asynchronous { try Store.createTask(token: token, kind: "clientpacks.update", in: db) }
         }
         guard asynchronous else { return nil }
