@@ -173,8 +173,10 @@ public final class Controller: Sendable {
     /// A batch of firewall writes (`changeFirewall`): one transaction with an audit row per
     /// write; the snapshot takes the new policy in place instead of being re-read whole (at
     /// 10,000 rules the re-read costs more than the write).
-    func commitFirewall(_ policy: FirewallPolicy, lines: [Store.AuditLine]) throws -> Int {
-        let result = try store.write(lines: lines) { db in try Store.set(.firewall, policy, in: db) }
+    func commitFirewall(_ policy: FirewallPolicy, prepared: PreparedStoreJSON<FirewallPolicy>? = nil, lines: [Store.AuditLine]) throws -> Int {
+        let result = try store.write(lines: lines) { db in
+            if let prepared { try Store.set(.firewall, prepared: prepared, in: db) } else { try Store.set(.firewall, policy, in: db) }
+        }
         takeInPlace(generation: result.generation) { $0.firewall = policy }
         reconciler.wake()
         return result.generation

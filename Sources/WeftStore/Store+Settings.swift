@@ -31,6 +31,13 @@ extension Store {
         }
     }
 
+    /// `set` with the value's store JSON already written (`PreparedStoreJSON`, made while
+    /// the kernel applied the change).
+    public static func set<V: StoreJSONWritable>(_ key: SettingKey<V>, prepared: PreparedStoreJSON<V>, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key.name, Data(prepared.bytes)])
+    }
+
     public static func set<V>(_ key: SettingKey<V>, _ value: V, in db: Database) throws {
         let data: Data
         if let writable = value as? any StoreJSONWritable {

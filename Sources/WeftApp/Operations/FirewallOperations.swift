@@ -54,7 +54,9 @@ extension Controller {
         let checked = clock.now
         let frozen = policy
         let lines = accepted.map(\.line)
-        let commit: @Sendable () throws -> Int = { try self.commitFirewall(frozen, lines: lines) }
+        // The store JSON is written on another core while the kernel applies the rules.
+        let prepared = PreparedStoreJSON(frozen)
+        let commit: @Sendable () throws -> Int = { try self.commitFirewall(frozen, prepared: prepared, lines: lines) }
         func answerAll(_ result: (any Sendable) -> Result<any Sendable, any Error>) {
             for item in accepted { item.pending.finish(result(item.value)) }
         }
