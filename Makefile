@@ -124,6 +124,7 @@ bench: test-deps venv release
 	./scripts/bench/failover $(RELEASE_BIN)
 	./scripts/bench/snapshot $(RELEASE_BIN)
 	./scripts/bench/capture $(RELEASE_BIN)
+	$(VENV)/bin/python scripts/bench/mesh $(RELEASE_BIN)
 	$(SWIFT) run -c release weft-micro
 
 DEB_CONFIG ?= release
