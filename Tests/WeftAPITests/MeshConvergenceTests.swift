@@ -14,6 +14,22 @@ import Testing
         #expect(p.divergedSince == nil && !p.alerted)
     }
 
+    /// Under a steady stream of local writes the digests never match at a round's end, but
+    /// each round leaves the peer holding what was pushed: not apart (a false
+    /// `mesh_state_diverged` after 60 s of writes, seen in scripts/bench/mesh).
+    @Test func aPeerThatTookEveryPushIsNotApartUnderSteadyWrites() {
+        var p = MeshSync.PeerState()
+        for t in stride(from: 100.0, through: 400, by: 1) {
+            p.agreed = false
+            p.inStep = true
+            #expect(p.judge(now: t, after: 60) == nil)
+        }
+        #expect(p.divergedSince == nil && !p.alerted)
+        p.inStep = false
+        #expect(p.judge(now: 401, after: 60) == nil)
+        #expect(p.judge(now: 461, after: 60) == .diverged)
+    }
+
     @Test func apartPastTheThresholdRaisesOnceThenConvergedOnce() {
         var p = MeshSync.PeerState()
         p.agreed = false

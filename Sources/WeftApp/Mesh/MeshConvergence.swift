@@ -9,7 +9,7 @@ extension MeshSync.PeerState {
 
     /// Updates the divergence bookkeeping after a round at `now`; returns the alert to raise.
     public mutating func judge(now: Double, after: Double) -> Verdict? {
-        if agreed {
+        if agreed || inStep {
             divergedSince = nil
             guard alerted else { return nil }
             alerted = false

@@ -29,6 +29,11 @@ public final class MeshSync: Service, Sendable {
         /// When the two digests were last equal.
         public var lastAgreed: Double?
         public var agreed = false
+        /// The last round ended with the peer holding everything this controller held when
+        /// it pushed (its digest equals the one sent), though local writes made during the
+        /// round may since differ: under a steady stream of local writes the digests never
+        /// match at a round's end, yet the peer is not apart.
+        public var inStep = false
         /// The newest state version this controller has merged from the peer (HLC milliseconds).
         public var lastVersionApplied: Int64?
         public var peerDigest: String?
@@ -137,7 +142,11 @@ public final class MeshSync: Service, Sendable {
             }
         }
         let message = lastError
-        peers.withLock { $0[peer.id, default: PeerState()].error = message; $0[peer.id, default: PeerState()].agreed = false }
+        peers.withLock {
+            $0[peer.id, default: PeerState()].error = message
+            $0[peer.id, default: PeerState()].agreed = false
+            $0[peer.id, default: PeerState()].inStep = false
+        }
     }
 
     func exchange(with peerID: Int, address: String, secret: [UInt8]) async throws {
@@ -159,6 +168,7 @@ public final class MeshSync: Service, Sendable {
         }
         var agreedDigest = peerDigest
         let mine = try controller.meshState()
+        let sent = mine.state.digest
         if mine.state.digest != peerDigest {
             let pushed = try await post(base + "/weft/v1/mesh/state", payload: try MeshPayload.encode(mine.state), secret: secret, last: mine.last)
             if case .string(let d)? = pushed["digest"] { agreedDigest = d }
@@ -171,7 +181,8 @@ public final class MeshSync: Service, Sendable {
             p.rounds += 1
             p.peerDigest = agreedDigest
             p.agreed = agreedDigest == ours
-            if p.agreed { p.lastAgreed = now }
+            p.inStep = p.agreed || agreedDigest == sent
+            if p.inStep { p.lastAgreed = now }
             if let applied { p.lastVersionApplied = max(p.lastVersionApplied ?? 0, applied) }
             p.error = nil
             all[peerID] = p
