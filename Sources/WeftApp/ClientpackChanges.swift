@@ -52,6 +52,7 @@ extension Controller {
             // New keys: the snapshot is re-read whole.
             refresh()
             reconciler.wake()
+            meshSync?.wake()
             (before, pack, generation) = (result.value.0, result.value.1, result.generation)
         } else {
             let result = try commitClientpacks(principal, action, detail: "\(address) \(summary)") { packs, _ -> (ClientpackState, ClientpackState) in

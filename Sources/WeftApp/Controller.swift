@@ -167,6 +167,7 @@ public final class Controller: Sendable {
         let packs = result.value.1
         takeInPlace(generation: result.generation) { $0.clientpacks = packs }
         reconciler.wake()
+        meshSync?.wake()
         return (result.value.0, result.generation)
     }
 

@@ -36,18 +36,25 @@ def learned(c, address):
     return {r["gateway"] for r in routes.values() if r.get("learned") and r["cidr"] == f"{address}/32"}
 
 
-@pytest.fixture(scope="module")
-def mesh(lab):
-    controllers = [lab.add_controller() for _ in range(3)]
+def peered(lab, token, licence, count=3):
+    """`count` licensed controllers sharing one keyset (made on the first, `token`), given
+    peer ids and peered with the SDK's macros."""
+    controllers = [lab.add_controller() for _ in range(count)]
     for c in controllers:
-        c.license_default("mesh test licence")
+        c.license_default(licence)
     first = controllers[0]
-    first.make_keyset(TOKEN)
+    first.make_keyset(token)
     for c in controllers[1:]:
-        c.make_keyset(TOKEN, source=first.ip)
+        c.make_keyset(token, source=first.ip)
     clients = [c.sdk() for c in controllers]
     peering_macros.set_peer_ids(clients)
     peering_macros.peer_mesh(clients)
+    return controllers
+
+
+@pytest.fixture(scope="module")
+def mesh(lab):
+    controllers = peered(lab, TOKEN, "mesh test licence")
     for c in controllers:
         assert c.response("GET", "/api/peering")["id"] == controllers.index(c) + 1
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from cohesivenet.macros import peering as peering_macros
 
-from test_mesh import digests_agree
+from test_mesh import digests_agree, peered
 from weftnet import wait_until
 
 TOKEN = "mesh-state-test-token"
@@ -37,16 +36,7 @@ KEY_STATE = ("enabled", "checked_out", "tags", "owner", "description", "expires_
 
 @pytest.fixture(scope="module")
 def mesh(lab):
-    controllers = [lab.add_controller() for _ in range(3)]
-    for c in controllers:
-        c.license_default("mesh state test licence")
-    first = controllers[0]
-    first.make_keyset(TOKEN)
-    for c in controllers[1:]:
-        c.make_keyset(TOKEN, source=first.ip)
-    clients = [c.sdk() for c in controllers]
-    peering_macros.set_peer_ids(clients)
-    peering_macros.peer_mesh(clients)
+    controllers = peered(lab, TOKEN, "mesh state test licence")
     wait_until(lambda: digests_agree(controllers), timeout=60, what="the three controllers exchanging key state")
     yield controllers
     for c in controllers:

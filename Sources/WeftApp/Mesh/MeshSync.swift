@@ -68,8 +68,27 @@ public final class MeshSync: Service, Sendable {
 
     public var status: [Int: PeerState] { peers.withLock { $0 } }
 
+    private let (wakes, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+
+    /// Asks for a round now (a local clientpack write): the change reaches the peers without
+    /// waiting up to `interval` for the next pass. Wake-ups during a pass coalesce into one more.
+    public func wake() { wakeUp.yield() }
+
     public func run() async throws {
-        await Periodic.run(every: interval) { await pass() }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [interval, wakeUp] in
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        wakeUp.yield()
+                    }
+                }
+                for await _ in wakes { await pass() }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wakeUp.finish()
+        }
         try? await client.shutdown()
     }
 
