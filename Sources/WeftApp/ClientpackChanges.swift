@@ -28,40 +28,22 @@ extension Controller {
         let summary = [enabled.map { "enabled=\($0)" }, checkedOut.map { "checked_out=\($0)" }, regenerate ? "regenerate" : nil,
                        identity.isEmpty ? nil : identity.summary]
             .compactMap { $0 }.joined(separator: " ")
-        let before: ClientpackState, pack: ClientpackState, generation: Int
-        if regenerate {
-            let controllerID = meshControllerID
-            let result = try store.write(actor: principal ?? "system", action: action, detail: "\(address) \(summary)") { db -> (ClientpackState, ClientpackState) in
-                let stored = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
-                var packs = stored
-                let old = packs.state(key), new = changed(old)
-                packs.byAddress[key] = new
+        let controllerID = meshControllerID
+        let result = try commitClientpacks(principal, action, detail: "\(address) \(summary)", keysChanged: regenerate) { packs, db in
+            let old = packs.state(key), new = changed(old)
+            packs.byAddress[key] = new
+            if regenerate {
                 let regenerated = try Store.regenerateClient(address: address, in: db)
                 packs.revoked.append(.init(serial: regenerated.revokedSerial, name: ClientpackName.name(address), revokedAt: Store.now()))
                 // The new keys travel to the mesh sealed, so every controller serves and admits them.
                 let sealed = try MeshRecording.keysetSecret(in: db).map { secret in
-                    try KeyMaterial(wireguardPrivateKey: regenerated.fresh.wireguardPrivateKey,
-                                    wireguardPublicKey: regenerated.fresh.wireguardPublicKey,
-                                    certificatePEM: regenerated.fresh.certificatePEM, privateKeyPEM: regenerated.fresh.privateKeyPEM)
-                        .sealed(address: key, serial: regenerated.serial, keysetSecret: secret)
+                    try KeyMaterial(regenerated.fresh).sealed(address: key, serial: regenerated.serial, keysetSecret: secret)
                 } ?? ""
-                try MeshRecording.set(packs, before: stored, controller: controllerID, in: db,
-                                      regenerated: .init(address: key, serial: regenerated.serial, sealed: sealed))
-                return (old, new)
+                try MeshRecording.recordRegenerate(address: key, serial: regenerated.serial, sealed: sealed, controller: controllerID, in: db)
             }
-            // New keys: the snapshot is re-read whole.
-            refresh()
-            reconciler.wake()
-            meshSync?.wake()
-            (before, pack, generation) = (result.value.0, result.value.1, result.generation)
-        } else {
-            let result = try commitClientpacks(principal, action, detail: "\(address) \(summary)") { packs, _ -> (ClientpackState, ClientpackState) in
-                let old = packs.state(key), new = changed(old)
-                packs.byAddress[key] = new
-                return (old, new)
-            }
-            (before, pack, generation) = (result.value.0, result.value.1, result.generation)
+            return (old, new)
         }
+        let (before, pack) = result.value, generation = result.generation
         if pack.enabled != before.enabled && !regenerate && meshAdmission.admitting, let overlay, let keys = snapshot.overlayKeys,
            let hex = keys.clientHex[key] {
             try await overlay.applyPeer(publicKeyHex: hex, allowedIP: pack.enabled ? "\(address)/32" : nil, generation: generation)

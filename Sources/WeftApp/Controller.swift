@@ -154,7 +154,8 @@ public final class Controller: Sendable {
     /// the same snapshot and the later one stored the earlier one's pack back as it was);
     /// then the snapshot takes the new states and generation in place instead of being
     /// re-read whole, which costs a read of every keyset row (O(packs)).
-    public func commitClientpacks<T>(_ principal: String?, _ action: String, detail: String,
+    /// With `keysChanged` (a regenerate) the snapshot is re-read whole instead: the keys changed.
+    public func commitClientpacks<T>(_ principal: String?, _ action: String, detail: String, keysChanged: Bool = false,
                                      _ change: (inout ClientpackStates, Database) throws -> T) throws -> (value: T, generation: Int) {
         let controllerID = meshControllerID
         let result = try store.write(actor: principal ?? "system", action: action, detail: detail) { db -> (T, ClientpackStates) in
@@ -165,7 +166,7 @@ public final class Controller: Sendable {
             return (value, packs)
         }
         let packs = result.value.1
-        takeInPlace(generation: result.generation) { $0.clientpacks = packs }
+        if keysChanged { refresh() } else { takeInPlace(generation: result.generation) { $0.clientpacks = packs } }
         reconciler.wake()
         meshSync?.wake()
         return (result.value.0, result.generation)

@@ -30,10 +30,9 @@ import WeftStore
             var packs = try Store.get(.clientpacks, in: db) ?? ClientpackStates()
             packs.revoked.append(.init(serial: regenerated.revokedSerial, name: ClientpackName.name(address), revokedAt: 1))
             let secret = try #require(try MeshRecording.keysetSecret(in: db))
-            let sealed = try KeyMaterial(wireguardPrivateKey: regenerated.fresh.wireguardPrivateKey, wireguardPublicKey: regenerated.fresh.wireguardPublicKey,
-                                         certificatePEM: regenerated.fresh.certificatePEM, privateKeyPEM: regenerated.fresh.privateKeyPEM)
-                .sealed(address: address.description, serial: regenerated.serial, keysetSecret: secret)
-            try MeshRecording.set(packs, controller: controller, in: db, regenerated: .init(address: address.description, serial: regenerated.serial, sealed: sealed))
+            let sealed = try KeyMaterial(regenerated.fresh).sealed(address: address.description, serial: regenerated.serial, keysetSecret: secret)
+            try MeshRecording.recordRegenerate(address: address.description, serial: regenerated.serial, sealed: sealed, controller: controller, in: db)
+            try MeshRecording.set(packs, controller: controller, in: db)
             return regenerated
         }.value
     }
@@ -67,8 +66,7 @@ import WeftStore
         var state = try #require(try one.read { db in try Store.get(.meshState, in: db) }).state
 
         // Sealed under another secret: not opened, not installed; the new serial still wins the register.
-        let foreign = try KeyMaterial(wireguardPrivateKey: regenerated.fresh.wireguardPrivateKey, wireguardPublicKey: regenerated.fresh.wireguardPublicKey,
-                                      certificatePEM: regenerated.fresh.certificatePEM, privateKeyPEM: regenerated.fresh.privateKeyPEM)
+        let foreign = try KeyMaterial(regenerated.fresh)
             .sealed(address: Self.address.description, serial: regenerated.serial, keysetSecret: [UInt8](repeating: 1, count: 32))
         state.packs[Self.address.description]?.key?.value.sealed = foreign
         let merged = try two.write(actor: "mesh:1", action: "mesh.merge") { db in try MeshRecording.merge(state, controller: 2, in: db) }.value

@@ -36,38 +36,30 @@ extension Controller {
 public enum MeshRecording {
     public static func physicalMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// A regenerate to record with a write: the pack, its new certificate's serial and the
-    /// new keys sealed for the mesh (`KeyMaterial.sealed`).
-    public struct Regenerate: Sendable {
-        public let address: String
-        public let serial: String
-        public let sealed: String
-        public init(address: String, serial: String, sealed: String) {
-            self.address = address
-            self.serial = serial
-            self.sealed = sealed
-        }
-    }
-
     /// Writes the clientpack states in the caller's transaction and records every changed
-    /// field in the mesh state, stamped with this controller's clock, and a regenerate's new
-    /// key. Every local clientpack write goes through here.
+    /// field in the mesh state, stamped with this controller's clock. Every local clientpack
+    /// write goes through here.
     public static func set(_ packs: ClientpackStates, before known: ClientpackStates? = nil, controller: Int, in db: Database,
-                           regenerated: Regenerate? = nil, physical: Int64 = physicalMillis()) throws {
+                           physical: Int64 = physicalMillis()) throws {
         let before = try known ?? Store.get(.clientpacks, in: db) ?? ClientpackStates()
         var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
         var clock = HybridClock(controller: controller, last: stored.last)
-        var changed = stored.state.record(from: before, to: packs, clock: &clock, physical: physical)
-        if let regenerated {
-            stored.state.apply(.regenerated(serial: regenerated.serial, sealed: regenerated.sealed), to: regenerated.address,
-                               clock: &clock, physical: physical)
-            changed = true
-        }
-        if changed {
+        if stored.state.record(from: before, to: packs, clock: &clock, physical: physical) {
             stored.last = clock.last
             try Store.set(.meshState, stored, in: db)
         }
         try Store.set(.clientpacks, packs, in: db)
+    }
+
+    /// Records a regenerate in the caller's transaction: the pack's new certificate serial and
+    /// its new keys sealed for the mesh (`KeyMaterial.sealed`).
+    public static func recordRegenerate(address: String, serial: String, sealed: String, controller: Int, in db: Database,
+                                        physical: Int64 = physicalMillis()) throws {
+        var stored = try Store.get(.meshState, in: db) ?? StoredMeshState()
+        var clock = HybridClock(controller: controller, last: stored.last)
+        stored.state.apply(.regenerated(serial: serial, sealed: sealed), to: address, clock: &clock, physical: physical)
+        stored.last = clock.last
+        try Store.set(.meshState, stored, in: db)
     }
 
     /// What a merge changed here: the clientpack states to enforce, and how many packs took
@@ -119,6 +111,14 @@ public enum MeshRecording {
     /// SHA-256 of the keyset's CA key: the secret every controller of the mesh shares.
     public static func keysetSecret(in db: Database) throws -> [UInt8]? {
         try String.fetchOne(db, sql: "SELECT ca_key_pem FROM keyset WHERE id = 1").map { Array(SHA256.hash(data: Array($0.utf8))) }
+    }
+}
+
+extension KeyMaterial {
+    /// A keyset client's keys.
+    init(_ client: Keyset.Client) {
+        self.init(wireguardPrivateKey: client.wireguardPrivateKey, wireguardPublicKey: client.wireguardPublicKey,
+                  certificatePEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM)
     }
 }
 
